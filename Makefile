@@ -104,6 +104,13 @@ else ifeq ($(strip $(CU_SRC)),)
 else
 	$(MAKE) out/lib/libptcuda.a
 endif
+CU_OBJ := $(patsubst generated/cuda/%.cu,out/obj/cuda/%.o,$(CU_SRC))
+out/obj/cuda/%.o: generated/cuda/%.cu
+	@mkdir -p $(@D)
+	$(NVCC) -O2 -Igenerated/include -c $< -o $@
+out/lib/libptcuda.a: $(CU_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 -include $(wildcard out/obj/*.d out/obj/prog/*.d)
 
 # ---- Experiments: each program run under a profile writes out/data/NAME. ----
@@ -122,10 +129,10 @@ figures: $(FIGFILES)
 
 # ---- Weave: all chapters through one noweb pipeline, then nwpandoc, then pandoc. ----
 BIBS := $(sort $(wildcard book/bib/*.bib))
-PANDOC := pandoc -f markdown --citeproc $(BIBS:%=--bibliography=%)
-out/weave/pipeline: $(CHAPTERS)
+PANDOC := pandoc -f markdown --no-highlight --citeproc $(BIBS:%=--bibliography=%)
+out/weave/pipeline: $(CHAPTERS) tangle/library-defs.awk
 	@mkdir -p $(@D)
-	$(NOWEB)/markup $(CHAPTERS) | $(NOWEB)/autodefs.c | $(NOWEB)/finduses | $(NOWEB)/noidx > $@
+	$(NOWEB)/markup $(CHAPTERS) | $(NOWEB)/autodefs.c | awk -f tangle/library-defs.awk | $(NOWEB)/finduses | $(NOWEB)/noidx > $@
 out/weave/html/stamp: out/weave/pipeline out/tools/nwpandoc $(RESULTS) $(FIGFILES)
 	@mkdir -p $(@D)
 	out/tools/nwpandoc --html $(@D) --appendix $(APPENDIX) < $<
@@ -155,7 +162,7 @@ out/book.pdf: out/tex/body.tex book/book.tex $(FIGFILES)
 	cp book/book.tex out/tex/book.tex
 	echo "$(VERSION)" > out/tex/version.tex
 	cd out/tex && SOURCE_DATE_EPOCH=$(EPOCH) FORCE_SOURCE_DATE=1 \
-	  latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet book.tex > latexmk.log 2>&1 \
+	  latexmk -g -pdf -interaction=nonstopmode -halt-on-error -quiet book.tex > latexmk.log 2>&1 \
 	  || { tail -40 latexmk.log; exit 1; }
 	cp out/tex/book.pdf $@.tmp && mv $@.tmp $@
 	cp $@ out/html/book.pdf 2>/dev/null || true

@@ -42,11 +42,9 @@ void pt_bytes_to_unit(float *x, const unsigned char *b, size_t n)
     for (size_t i = 0; i < n; i++)
         x[i] = (float)b[i] * (1.0f / 255.0f);
 }
-/* <Build the data set from images and labels> */
-static int fmnist_build(pt_dataset *d, const pt_idx *im, const pt_idx *lb,
-                        const char *ipath, const char *lpath, int limit)
+/* <Check that images and labels agree> */
+static int fmnist_agree(const pt_idx *im, const pt_idx *lb, const char *ipath, const char *lpath)
 {
-    /* <Check that images and labels agree> */
     if (im->ndim != 3 || lb->ndim != 1)
         return pt_fail("%s and %s: expected images of 3 dimensions and labels of 1, found %d and %d",
                        ipath, lpath, im->ndim, lb->ndim);
@@ -57,6 +55,14 @@ static int fmnist_build(pt_dataset *d, const pt_idx *im, const pt_idx *lb,
         if (lb->data[i] >= PT_FMNIST_CLASSES)
             return pt_fail("%s: label %d of example %zu is not below %d",
                            lpath, lb->data[i], i, PT_FMNIST_CLASSES);
+    return 0;
+}
+/* <Build the data set from images and labels> */
+static int fmnist_build(pt_dataset *d, const pt_idx *im, const pt_idx *lb,
+                        const char *ipath, const char *lpath, int limit)
+{
+    if (fmnist_agree(im, lb, ipath, lpath) != 0)
+        return -1;
     int n = im->dims[0];
     if (limit > 0 && limit < n)
         n = limit;

@@ -36,28 +36,32 @@ static int idx_read(gzFile f, unsigned char *buf, size_t len,
     return pt_fail("%s: truncated: %s needs %zu bytes, the file ends after %zu",
                    path, what, len, got);
 }
-/* <Load an IDX file> */
-static int idx_parse(pt_idx *t, gzFile f, const char *path, size_t disk)
+/* <Read and check the magic number> */
+static int idx_magic(pt_idx *t, gzFile f, const char *path)
 {
-    /* <Read and check the magic number> */
-    unsigned char head[4 + 4 * PT_IDX_MAX_DIMS];
-    if (idx_read(f, head, 4, path, "the magic number"))
+    unsigned char m[4];
+    if (idx_read(f, m, 4, path, "the magic number"))
         return -1;
-    if (head[0] != 0 || head[1] != 0)
+    if (m[0] != 0 || m[1] != 0)
         return pt_fail("%s: not an IDX file (it starts %02x %02x %02x %02x, "
-                       "an IDX file starts 00 00)", path, head[0], head[1], head[2], head[3]);
-    if (head[2] != PT_IDX_UBYTE)
+                       "an IDX file starts 00 00)", path, m[0], m[1], m[2], m[3]);
+    if (m[2] != PT_IDX_UBYTE)
         return pt_fail("%s: elements of type 0x%02x; only unsigned bytes (0x08) are supported",
-                       path, head[2]);
-    t->ndim = head[3];
+                       path, m[2]);
+    t->ndim = m[3];
     if (t->ndim < 1 || t->ndim > PT_IDX_MAX_DIMS)
         return pt_fail("%s: %d dimensions; expected 1 to %d", path, t->ndim, PT_IDX_MAX_DIMS);
-    /* <Read the dimensions and multiply them> */
-    if (idx_read(f, head + 4, 4 * (size_t)t->ndim, path, "the dimensions"))
+    return 0;
+}
+/* <Read the dimensions and multiply them> */
+static int idx_dims(pt_idx *t, gzFile f, const char *path)
+{
+    unsigned char b[4 * PT_IDX_MAX_DIMS];
+    if (idx_read(f, b, 4 * (size_t)t->ndim, path, "the dimensions"))
         return -1;
     t->count = 1;
     for (int i = 0; i < t->ndim; i++) {
-        uint32_t v = idx_be32(head + 4 + 4 * i);
+        uint32_t v = idx_be32(b + 4 * i);
         if (v == 0 || v > INT_MAX)
             return pt_fail("%s: dimension %d is %lu; expected 1 to %d",
                            path, i, (unsigned long)v, INT_MAX);
@@ -67,7 +71,11 @@ static int idx_parse(pt_idx *t, gzFile f, const char *path, size_t disk)
         t->count *= v;
         t->dims[i] = (int)v;
     }
-    /* <Check that the file can hold the data> */
+    return 0;
+}
+/* <Check that the file can hold the data> */
+static int idx_room(const pt_idx *t, gzFile f, const char *path, size_t disk)
+{
     size_t header = 4 + 4 * (size_t)t->ndim;
     int plain = gzdirect(f);
     size_t room = plain ? (disk > header ? disk - header : 0)
@@ -75,15 +83,19 @@ static int idx_parse(pt_idx *t, gzFile f, const char *path, size_t disk)
     if (t->count > room)
         return pt_fail("%s: the header promises %zu bytes of data, but a %s file of %zu bytes "
                        "holds at most %zu", path, t->count, plain ? "plain" : "gzip", disk, room);
-    /* <Read the data and check that nothing follows> */
+    return 0;
+}
+/* <Read the data and check that nothing follows> */
+static int idx_data(pt_idx *t, gzFile f, const char *path)
+{
+    unsigned char extra;
+    int err;
     t->data = malloc(t->count);
     if (!t->data)
         return pt_fail("%s: out of memory for %zu bytes", path, t->count);
     if (idx_read(f, t->data, t->count, path, "the data"))
         return -1;
-    unsigned char extra;
     int k = gzread(f, &extra, 1);
-    int err;
     const char *msg = gzerror(f, &err);
     if (k < 0 || (err != Z_OK && err != Z_BUF_ERROR))
         return pt_fail("%s: corrupt data at the end of the file: %s", path, msg);
@@ -93,7 +105,7 @@ static int idx_parse(pt_idx *t, gzFile f, const char *path, size_t disk)
         return pt_fail("%s: unexpected bytes after the %zu bytes of data", path, t->count);
     return 0;
 }
-
+/* <Load an IDX file> */
 int pt_idx_load(pt_idx *t, const char *path)
 {
     struct stat st;
@@ -106,7 +118,8 @@ int pt_idx_load(pt_idx *t, const char *path)
     gzFile f = gzopen(path, "rb");
     if (!f)
         return pt_fail("%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
-    int rc = idx_parse(t, f, path, (size_t)st.st_size);
+    int rc = idx_magic(t, f, path) || idx_dims(t, f, path) ||
+             idx_room(t, f, path, (size_t)st.st_size) || idx_data(t, f, path) ? -1 : 0;
     gzclose(f);
     if (rc != 0)
         pt_idx_free(t);

@@ -1,0 +1,56 @@
+/* Tangled from chapters/03-pca.nw by tangle/tangle.sh: edit the chapter, not this file. */
+/* pca.c: projection, reconstruction, explained variance (Chapter 3). */
+#include <string.h>
+#include <cblas.h>
+#include "pt_pca.h"
+
+/* <Project onto the leading components> */
+void pt_pca_project(float *z, const float *x, const float *mu,
+                    const float *v, int n, int d, int k)
+{
+    if (n <= 0 || k <= 0) return;
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, k, d, -1.0f, v, d, mu, 1,
+                0.0f, z, 1);                    /* row 0 = -V_k mu */
+    for (int i = 1; i < n; i++) memcpy(z + (size_t)i * k, z, sizeof(float) * k);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, k, d, 1.0f,
+                x, d, v, d, 1.0f, z, k);
+}
+/* <Reconstruct from the leading components> */
+void pt_pca_reconstruct(float *xr, const float *z, const float *mu,
+                        const float *v, int n, int d, int k)
+{
+    for (int i = 0; i < n; i++) memcpy(xr + (size_t)i * d, mu, sizeof(float) * d);
+    if (n <= 0 || k <= 0) return;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, k, 1.0f,
+                z, k, v, d, 1.0f, xr, d);
+}
+/* <Measure the mean squared error> */
+double pt_pca_mse(const float *x, const float *xr, int n, int d)
+{
+    double s = 0;
+    long long nd = (long long)n * d;
+    #pragma omp parallel for reduction(+ : s) schedule(static)
+    for (long long l = 0; l < nd; l++) {
+        double e = (double)x[l] - xr[l];
+        s += e * e;
+    }
+    return nd > 0 ? s / nd : 0;
+}
+/* <Compute the explained variance> */
+void pt_pca_explained(double *ratio, double *cum, const float *w, int d)
+{
+    double total = 0, run = 0;
+    for (int i = 0; i < d; i++) total += w[i];
+    for (int i = 0; i < d; i++) {
+        ratio[i] = total > 0 ? w[i] / total : 0;
+        run += ratio[i];
+        cum[i] = run;
+    }
+}
+
+int pt_pca_components(const double *cum, int d, double f)
+{
+    for (int k = 1; k <= d; k++)
+        if (cum[k - 1] >= f) return k;
+    return d;
+}
