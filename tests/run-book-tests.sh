@@ -13,6 +13,9 @@ CHAPTERS=$(grep -v -e '^#' -e '^appendix$' book/chapters.txt)
 CHROMIUM="chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync"
 
+# The documentation chunks of chapters, without code chunks or `code spans`.
+prose_of() { awk '/^<<.*>>=[ \t]*$/ { code = 1; next } /^@( |$)/ { code = 0 } !code' "$@" | sed 's/`[^`]*`//g'; }
+
 for t in tests/book/*.sh; do source "$t"; done
 
 echo "$pass passed, $fail failed"

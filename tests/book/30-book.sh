@@ -11,7 +11,7 @@ check "book: every referenced figure exists as PDF and SVG" figures_exist
 results_exist() {
     local missing=0
     # references in prose, not the ones shown as code between backticks
-    for ref in $(sed 's/`[^`]*`//g' $CHAPTERS | grep -o '{{[A-Za-z0-9_]*:[A-Za-z0-9_.]*' | sed 's/^{{//' | sort -u); do
+    for ref in $(prose_of $CHAPTERS | grep -o '{{[A-Za-z0-9_]*:[A-Za-z0-9_.]*' | sed 's/^{{//' | sort -u); do
         exp=${ref%%:*}; key=${ref#*:}
         cut -f1 "out/data/$exp/results.tsv" 2>/dev/null | grep -qxF "$key" || { echo "no $key in out/data/$exp/results.tsv"; missing=1; }
     done
