@@ -66,10 +66,15 @@ deps:
 	  fi; \
 	fi
 
+# ---- Rules can depend on a variable through a file holding its value,
+# rewritten only when the value changes (PROFILE, SEED, LINES, VERSION). ----
+out/stamps/value-%: FORCE
+	@mkdir -p $(@D); echo "$($*)" | cmp -s - $@ 2>/dev/null || echo "$($*)" > $@
+
 # ---- Tangle: chapters -> generated/, one stamp a chapter, cpif inside. ----
 tangle: $(SLUGS:%=out/stamps/tangle-%) out/stamps/lint
 	@bash tangle/prune.sh $(CHAPTERS)
-out/stamps/tangle-%: chapters/%.nw tangle/tangle.sh tangle/lint.sh tangle/comments.awk
+out/stamps/tangle-%: chapters/%.nw tangle/tangle.sh tangle/lint.sh tangle/comments.awk out/stamps/value-LINES
 	@mkdir -p $(@D)
 	bash tangle/tangle.sh $< $(LINES)
 	@touch $@
@@ -114,9 +119,7 @@ out/lib/libptcuda.a: $(CU_OBJ)
 -include $(wildcard out/obj/*.d out/obj/prog/*.d)
 
 # ---- Experiments: each program run under a profile writes out/data/NAME. ----
-out/stamps/profile: FORCE
-	@mkdir -p $(@D); echo "$(PROFILE) $(SEED)" | cmp -s - $@ 2>/dev/null || echo "$(PROFILE) $(SEED)" > $@
-out/data/%/results.tsv: out/bin/% out/stamps/profile
+out/data/%/results.tsv: out/bin/% out/stamps/value-PROFILE out/stamps/value-SEED
 	out/bin/$* --profile $(PROFILE) --seed $(SEED) --out out/data/$*
 experiments: $(RESULTS)
 
@@ -142,7 +145,7 @@ out/weave/latex/book.md: out/weave/pipeline out/tools/nwpandoc $(RESULTS) $(FIGF
 	out/tools/nwpandoc --latex $(@D) --appendix $(APPENDIX) < $<
 
 html: out/html/index.html
-out/html/index.html: out/weave/html/stamp book/template.html book/book.css $(BIBS) $(FIGFILES)
+out/html/index.html: out/weave/html/stamp book/template.html book/book.css $(BIBS) $(FIGFILES) out/stamps/value-VERSION
 	@mkdir -p out/html/figures
 	cp book/book.css out/html/ && cp -r /usr/share/javascript/katex out/html/
 	for f in $(FIGURES); do cmp -s out/figures/$$f.svg out/html/figures/$$f.svg || cp out/figures/$$f.svg out/html/figures/; done
@@ -158,7 +161,7 @@ pdf: out/book.pdf
 out/tex/body.tex: out/weave/latex/book.md $(BIBS)
 	@mkdir -p $(@D)
 	$(PANDOC) -t latex --top-level-division=chapter $< -o $@
-out/book.pdf: out/tex/body.tex book/book.tex $(FIGFILES)
+out/book.pdf: out/tex/body.tex book/book.tex $(FIGFILES) out/stamps/value-VERSION
 	cp book/book.tex out/tex/book.tex
 	echo "$(VERSION)" > out/tex/version.tex
 	cd out/tex && SOURCE_DATE_EPOCH=$(EPOCH) FORCE_SOURCE_DATE=1 \

@@ -25,4 +25,13 @@ for bin in out/bin/*; do
         awk -F'\t' 'NF != 2 { exit 1 }' "$tmp/s-$prog/results.tsv" || { echo "results.tsv is not key<TAB>value"; return 1; }
     }
     check "$prog: smoke profile writes results.tsv and nothing half-written" smoke
+    deterministic() {   # the same seed and profile give the same numbers, timings aside
+        "$bin" --profile smoke --seed 7 --out "$tmp/t-$prog" >/dev/null 2>&1 || return 1
+        local timing='seconds|gflops|per_second|speedup|ratio_to'
+        diff <(grep -v -E "$timing" "$tmp/s-$prog/results.tsv") <(grep -v -E "$timing" "$tmp/t-$prog/results.tsv") || return 1
+        for f in "$tmp/s-$prog"/*.tsv; do
+            [ "$(basename "$f")" = results.tsv ] || cmp "$f" "$tmp/t-$prog/$(basename "$f")" || return 1
+        done
+    }
+    check "$prog: the same seed gives the same results" deterministic
 done
