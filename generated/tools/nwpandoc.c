@@ -670,6 +670,8 @@ static void prose(str *o, lines *L, int chap, prose_state *ps)
                 k = m;
                 continue;
             }
+            if (!o && strstr(J.s, "]("))      /* LaTeX would number it, and the two editions disagree */
+                fail(c->path, line, "a figure needs a label: ![caption](name){#fig:name}");
             free(J.s);
         }
     plain:

@@ -2,7 +2,7 @@
 # the PDF, the HTML links resolve, and the math renders in a real browser.
 figures_exist() {
     local missing=0
-    for f in $(grep -ho '](\([A-Za-z0-9_-]*\)){#fig:' $CHAPTERS | sed 's/^](\(.*\)){#fig:$/\1/'); do
+    for f in $(prose_of $CHAPTERS | grep -o '](\([A-Za-z0-9_-]*\)){#fig:' | sed 's/^](\(.*\)){#fig:$/\1/'); do
         for ext in pdf svg; do [ -s "out/figures/$f.$ext" ] || { echo "missing out/figures/$f.$ext"; missing=1; }; done
     done
     return $missing
