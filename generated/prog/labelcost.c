@@ -24,9 +24,12 @@ static void row(pt_results *r, const char *task, double items, double seconds)
     char k[128];
     double hours = items * seconds / 3600;
     snprintf(k, sizeof k, "%s.items", task);        pt_results_real(r, k, items);
+    snprintf(k, sizeof k, "%s.items_millions", task); pt_results_real(r, k, items / 1e6);
     snprintf(k, sizeof k, "%s.hours", task);        pt_results_real(r, k, hours);
+    snprintf(k, sizeof k, "%s.khours", task);       pt_results_real(r, k, hours / 1e3);
     snprintf(k, sizeof k, "%s.person_years", task); pt_results_real(r, k, hours / hours_per_year);
     snprintf(k, sizeof k, "%s.cost", task);         pt_results_real(r, k, hours * wage);
+    snprintf(k, sizeof k, "%s.cost_millions", task); pt_results_real(r, k, hours * wage / 1e6);
     printf("%-12s %14.0f items %14.4g hours %12.4g person-years %14.4g USD\n",
            task, items, hours, hours / hours_per_year, hours * wage);
 }
