@@ -137,7 +137,7 @@ out/weave/pipeline: $(CHAPTERS) tangle/library-defs.awk
 	@mkdir -p $(@D)
 	$(NOWEB)/markup $(CHAPTERS) | $(NOWEB)/autodefs.c | awk -f tangle/library-defs.awk | $(NOWEB)/finduses | $(NOWEB)/noidx > $@
 out/weave/html/stamp: out/weave/pipeline out/tools/nwpandoc $(RESULTS) $(FIGFILES)
-	@mkdir -p $(@D)
+	@rm -rf $(@D) && mkdir -p $(@D)
 	out/tools/nwpandoc --html $(@D) --appendix $(APPENDIX) < $<
 	@touch $@
 out/weave/latex/book.md: out/weave/pipeline out/tools/nwpandoc $(RESULTS) $(FIGFILES)
@@ -146,9 +146,9 @@ out/weave/latex/book.md: out/weave/pipeline out/tools/nwpandoc $(RESULTS) $(FIGF
 
 html: out/html/index.html
 out/html/index.html: out/weave/html/stamp book/template.html book/book.css $(BIBS) $(FIGFILES) out/stamps/value-VERSION
-	@mkdir -p out/html/figures
+	@rm -rf out/html && mkdir -p out/html/figures
 	cp book/book.css out/html/ && cp -r /usr/share/javascript/katex out/html/
-	for f in $(FIGURES); do cmp -s out/figures/$$f.svg out/html/figures/$$f.svg || cp out/figures/$$f.svg out/html/figures/; done
+	for f in $(FIGURES); do cp out/figures/$$f.svg out/html/figures/; done
 	for md in out/weave/html/*.md; do \
 	  page=$$(basename $$md .md); \
 	  $(PANDOC) -t html5 --template=book/template.html --katex=katex/ \
@@ -156,6 +156,7 @@ out/html/index.html: out/weave/html/stamp book/template.html book/book.css $(BIB
 	    $$( [ $$page = index ] && echo -V contents=1 ) $$md -o out/html/$$page.html.tmp; \
 	  mv out/html/$$page.html.tmp out/html/$$page.html; \
 	done
+	if [ -f out/book.pdf ]; then cp out/book.pdf out/html/book.pdf; fi
 
 pdf: out/book.pdf
 out/tex/body.tex: out/weave/latex/book.md $(BIBS)
@@ -168,7 +169,7 @@ out/book.pdf: out/tex/body.tex book/book.tex $(FIGFILES) out/stamps/value-VERSIO
 	  latexmk -g -pdf -interaction=nonstopmode -halt-on-error -quiet book.tex > latexmk.log 2>&1 \
 	  || { tail -40 latexmk.log; exit 1; }
 	cp out/tex/book.pdf $@.tmp && mv $@.tmp $@
-	cp $@ out/html/book.pdf 2>/dev/null || true
+	if [ -d out/html ]; then cp $@ out/html/book.pdf; fi
 
 book: programs experiments figures html pdf
 	@echo "Built out/book.pdf and out/html/index.html."
