@@ -15,7 +15,7 @@ NOWEB   := /usr/lib/noweb
 # ---- The Debian packages the book needs: the one list. ----
 PACKAGES := make gcc pkg-config noweb pandoc latexmk texlive-latex-base \
   texlive-latex-recommended lmodern gnuplot-nox libopenblas-dev liblapacke-dev \
-  zlib1g-dev check libsubunit-dev dataset-fashion-mnist libjs-katex chromium \
+  zlib1g-dev libjansson-dev check libsubunit-dev dataset-fashion-mnist libjs-katex chromium \
   poppler-utils git
 
 # ---- The chapters, in book order (book/chapters.txt). ----
@@ -38,7 +38,7 @@ NVCC     := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2
 
 CC       := gcc
 CFLAGS   := -std=c11 -O2 -g -march=x86-64-v2 -Wall -Wextra -Werror -fopenmp -Igenerated/include -MMD -MP
-LDLIBS   := -llapacke -lopenblas -lz -lm
+LDLIBS   := -llapacke -lopenblas -ljansson -lz -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 VERSION  := $(shell git log -1 --format=%h 2>/dev/null || echo unknown)
