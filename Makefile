@@ -78,6 +78,7 @@ out/stamps/tangle-%: chapters/%.nw tangle/tangle.sh tangle/lint.sh tangle/commen
 	@mkdir -p $(@D)
 	bash tangle/tangle.sh $< $(LINES)
 	@touch $@
+lint: out/stamps/lint
 out/stamps/lint: $(CHAPTERS) tangle/lint.sh
 	@mkdir -p $(@D)
 	bash tangle/lint.sh $(CHAPTERS)
