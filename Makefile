@@ -36,6 +36,10 @@ FIGFILES := $(FIGURES:%=out/figures/%.pdf) $(FIGURES:%=out/figures/%.svg)
 CU_SRC   := $(wildcard generated/cuda/*.cu)
 NVCC     := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 
+# OpenMP threads that spin while they wait steal the cores OpenBLAS's threads
+# need (chapter 1, "Clocks and threads"): let them sleep.
+export OMP_WAIT_POLICY := PASSIVE
+
 CC       := gcc
 CFLAGS   := -std=c11 -O2 -g -march=x86-64-v2 -Wall -Wextra -Werror -fopenmp -Igenerated/include -MMD -MP
 LDLIBS   := -llapacke -lopenblas -ljansson -lz -lm

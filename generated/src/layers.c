@@ -1,0 +1,184 @@
+/* Tangled from chapters/04-nn.nw by tangle/tangle.sh: edit the chapter, not this file. */
+/* layers.c: dense layers, pooling, layer norm and the loss (Chapter 4). */
+#include <math.h>
+#include <string.h>
+#include <cblas.h>
+#include "pt_nn.h"
+
+/* <Compute a linear layer> */
+void pt_linear_forward(float *y, const float *x, const float *w, const float *b,
+                       int n, int k, int m)
+{
+    for (int i = 0; i < n; i++)
+        if (b) memcpy(y + (size_t)i * m, b, sizeof(float) * m);
+        else memset(y + (size_t)i * m, 0, sizeof(float) * m);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, k, 1.0f,
+                x, k, w, k, 1.0f, y, m);
+}
+/* <Differentiate a linear layer> */
+void pt_linear_backward(float *dx, float *dw, float *db, const float *dy,
+                        const float *x, const float *w, int n, int k, int m)
+{
+    if (dx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, m, 1.0f,
+                    dy, m, w, k, 0.0f, dx, k);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, k, n, 1.0f,
+                dy, m, x, k, 1.0f, dw, k);
+    if (db)
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++) db[j] += dy[(size_t)i * m + j];
+}
+/* <Compute and differentiate the ReLU> */
+void pt_relu_forward(float *y, const float *x, size_t len)
+{
+    #pragma omp parallel for schedule(static) if (len > 32768)
+    for (size_t i = 0; i < len; i++) y[i] = x[i] > 0 ? x[i] : 0;
+}
+void pt_relu_backward(float *dx, const float *dy, const float *x, size_t len)
+{
+    #pragma omp parallel for schedule(static) if (len > 32768)
+    for (size_t i = 0; i < len; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+}
+/* <Compute and differentiate the GELU> */
+#define GELU_A 0.7978845608028654f      /* sqrt(2 / pi) */
+#define GELU_B 0.044715f
+void pt_gelu_forward(float *y, const float *x, size_t len)
+{
+    #pragma omp parallel for schedule(static) if (len > 32768)
+    for (size_t i = 0; i < len; i++) {
+        float v = x[i], u = GELU_A * (v + GELU_B * v * v * v);
+        y[i] = 0.5f * v * (1 + tanhf(u));
+    }
+}
+void pt_gelu_backward(float *dx, const float *dy, const float *x, size_t len)
+{
+    #pragma omp parallel for schedule(static) if (len > 32768)
+    for (size_t i = 0; i < len; i++) {
+        float v = x[i], th = tanhf(GELU_A * (v + GELU_B * v * v * v));
+        float d = 0.5f * (1 + th)
+                + 0.5f * v * (1 - th * th) * GELU_A * (1 + 3 * GELU_B * v * v);
+        dx[i] = dy[i] * d;
+    }
+}
+/* <Compute and differentiate 2 x 2 max-pooling> */
+void pt_maxpool2_forward(float *y, const float *x, int n, int c, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    #pragma omp parallel for schedule(static) if ((size_t)n * c * h * w > 65536)
+    for (long long pc = 0; pc < (long long)n * c; pc++) {
+        const float *xp = x + (size_t)pc * h * w;
+        float *yp = y + (size_t)pc * oh * ow;
+        for (int r = 0; r < oh; r++)
+            for (int t = 0; t < ow; t++) {
+                const float *q = xp + (size_t)2 * r * w + 2 * t;
+                yp[r * ow + t] = fmaxf(fmaxf(q[0], q[1]), fmaxf(q[w], q[w + 1]));
+            }
+    }
+}
+/* <Compute and differentiate 2 x 2 max-pooling> */
+void pt_maxpool2_backward(float *dx, const float *dy, const float *x,
+                          int n, int c, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    memset(dx, 0, sizeof(float) * (size_t)n * c * h * w);
+    #pragma omp parallel for schedule(static) if ((size_t)n * c * h * w > 65536)
+    for (long long pc = 0; pc < (long long)n * c; pc++) {
+        const float *xp = x + (size_t)pc * h * w;
+        float *dp = dx + (size_t)pc * h * w;
+        for (int r = 0; r < oh; r++)
+            for (int t = 0; t < ow; t++) {
+                size_t q = (size_t)2 * r * w + 2 * t, best = q;
+                size_t cand[3] = { q + 1, q + w, q + w + 1 };
+                for (int j = 0; j < 3; j++) if (xp[cand[j]] > xp[best]) best = cand[j];
+                dp[best] = dy[(size_t)pc * oh * ow + r * ow + t];
+            }
+    }
+}
+/* <Compute and differentiate global average pooling> */
+void pt_gap_forward(float *y, const float *x, int n, int c, int hw)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)n * c * hw > 65536)
+    for (long long pc = 0; pc < (long long)n * c; pc++) {
+        float s = 0;
+        for (int q = 0; q < hw; q++) s += x[(size_t)pc * hw + q];
+        y[pc] = s / hw;
+    }
+}
+void pt_gap_backward(float *dx, const float *dy, int n, int c, int hw)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)n * c * hw > 65536)
+    for (long long pc = 0; pc < (long long)n * c; pc++)
+        for (int q = 0; q < hw; q++) dx[(size_t)pc * hw + q] = dy[pc] / hw;
+}
+/* <Compute the statistics of one row> */
+static void row_stats(const float *x, int d, float eps, double *mu, double *rho)
+{
+    double s = 0, ss = 0;
+    for (int j = 0; j < d; j++) s += x[j];
+    *mu = s / d;
+    for (int j = 0; j < d; j++) ss += (x[j] - *mu) * (x[j] - *mu);
+    *rho = 1 / sqrt(ss / d + eps);
+}
+/* <Compute layer normalisation> */
+void pt_layernorm_forward(float *y, const float *x, const float *g, const float *b,
+                          int n, int d, float eps)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)n * d > 65536)
+    for (int i = 0; i < n; i++) {
+        double mu, rho;
+        const float *xi = x + (size_t)i * d;
+        row_stats(xi, d, eps, &mu, &rho);
+        for (int j = 0; j < d; j++)
+            y[(size_t)i * d + j] = (float)((xi[j] - mu) * rho) * g[j] + b[j];
+    }
+}
+/* <Differentiate layer normalisation> */
+void pt_layernorm_backward(float *dx, float *dg, float *db, const float *dy,
+                           const float *x, const float *g, int n, int d, float eps)
+{
+    for (int i = 0; i < n; i++) {
+        double mu, rho, m1 = 0, m2 = 0;
+        const float *xi = x + (size_t)i * d, *gi = dy + (size_t)i * d;
+        row_stats(xi, d, eps, &mu, &rho);
+        for (int j = 0; j < d; j++) {
+            double xh = (xi[j] - mu) * rho, gh = gi[j] * g[j];
+            m1 += gh; m2 += gh * xh;
+            dg[j] += (float)(gi[j] * xh);
+            db[j] += gi[j];
+        }
+        m1 /= d; m2 /= d;
+        if (dx)
+            for (int j = 0; j < d; j++)
+                dx[(size_t)i * d + j] =
+                    (float)(rho * (gi[j] * g[j] - m1 - (xi[j] - mu) * rho * m2));
+    }
+}
+/* <Compute the softmax cross-entropy from logits> */
+double pt_softmax_xent(float *dz, const float *z, const int *y, int n, int k)
+{
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        const float *zi = z + (size_t)i * k;
+        double M = zi[0], s = 0;
+        for (int j = 1; j < k; j++) if (zi[j] > M) M = zi[j];
+        for (int j = 0; j < k; j++) s += exp(zi[j] - M);
+        double lse = M + log(s);
+        total += lse - zi[y[i]];
+        if (dz)
+            for (int j = 0; j < k; j++)
+                dz[(size_t)i * k + j] = (float)((exp(zi[j] - lse) - (j == y[i])) / n);
+    }
+    return n > 0 ? total / n : 0;
+}
+/* <Count the correct predictions> */
+int pt_count_correct(const float *z, const int *y, int n, int k)
+{
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        const float *zi = z + (size_t)i * k;
+        int best = 0;
+        for (int j = 1; j < k; j++) if (zi[j] > zi[best]) best = j;
+        correct += best == y[i];
+    }
+    return correct;
+}
