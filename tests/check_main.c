@@ -6,6 +6,7 @@ Suite *base_suite(void);
 Suite *data_suite(void);
 Suite *pca_suite(void);
 Suite *nn_suite(void);
+Suite *adapt_suite(void);
 
 int main(void)
 {
@@ -13,6 +14,7 @@ int main(void)
     srunner_add_suite(sr, data_suite());
     srunner_add_suite(sr, pca_suite());
     srunner_add_suite(sr, nn_suite());
+    srunner_add_suite(sr, adapt_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,10 +1,12 @@
-/* check_adapt.c: tests of Chapter 5 (split, L-BFGS, logistic regression). */
+/* check_adapt.c: tests of Chapter 5 (split, L-BFGS, logistic regression,
+   features and fine-tuning). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pt_base.h"
 #include "pt_data.h"
+#include "pt_nn.h"
 #include "pt_adapt.h"
 
 /* ---- L-BFGS on a convex quadratic f = x^T A x / 2 - b^T x ---- */
@@ -351,6 +353,170 @@ START_TEST(test_gather_copies_rows_and_shifts_labels)
 }
 END_TEST
 
+/* ---- the network half: features, frozen backbones, fine-tuning ---- */
+
+/* a tiny CNN: conv 2 - relu - pool - flatten - linear 8 - relu | linear 3 */
+static void tiny_cnn(pt_model *m, uint64_t seed)
+{
+    pt_rng r;
+    pt_rng_seed(&r, seed);
+    ck_assert_int_eq(pt_model_init(m, 1, 8, 8), 0);
+    ck_assert_int_eq(pt_model_conv(m, 2, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
+                     pt_model_flatten(m) || pt_model_linear(m, 8) || pt_model_relu(m), 0);
+    m->group = PT_GROUP_HEAD;
+    ck_assert_int_eq(pt_model_linear(m, 3) || pt_model_alloc(m, 16), 0);
+    pt_model_init_params(m, &r);
+}
+
+/* n random 8x8 images whose label is the quadrant of their brightest pixel (0..2) */
+static void tiny_data(pt_dataset *d, int n, uint64_t seed)
+{
+    pt_rng r;
+    pt_rng_seed(&r, seed);
+    *d = (pt_dataset){ n, 8, 8, malloc(sizeof(float) * 64 * n), malloc(n) };
+    for (int i = 0; i < n; i++) {
+        int c = i % 3;
+        for (int j = 0; j < 64; j++) d->x[i * 64 + j] = (float)(0.2 * pt_rng_uniform(&r));
+        d->x[i * 64 + (c == 0 ? 9 : c == 1 ? 14 : 54)] = 1;
+        d->y[i] = (unsigned char)c;
+    }
+}
+
+START_TEST(test_features_are_the_layer_before_the_head)
+{
+    pt_model m;
+    pt_dataset d;
+    tiny_cnn(&m, 1);
+    tiny_data(&d, 40, 2);                       /* 40 > max_batch: several batches */
+    int dim = (int)pt_model_out_size(&m, m.n - 1);
+    ck_assert_int_eq(dim, 8);
+    float *f = malloc(sizeof(float) * 40 * dim);
+    ck_assert_int_eq(pt_model_features(f, &m, d.x, 40), 0);
+    const float *one = pt_model_forward(&m, d.x + 37 * 64, 1, m.n - 1);
+    for (int j = 0; j < dim; j++) ck_assert_float_eq_tol(f[37 * dim + j], one[j], 1e-5);
+    free(f);
+    pt_dataset_free(&d);
+    pt_model_free(&m);
+}
+END_TEST
+
+START_TEST(test_probe_leaves_the_backbone_unchanged)
+{
+    pt_model m;
+    pt_dataset d;
+    tiny_cnn(&m, 3);
+    tiny_data(&d, 30, 4);
+    float *before = malloc(sizeof(float) * m.params.size), *f = malloc(sizeof(float) * 30 * 8);
+    memcpy(before, m.params.data, sizeof(float) * m.params.size);
+    ck_assert_int_eq(pt_model_features(f, &m, d.x, 30), 0);
+    float w[3 * 9] = { 0 };
+    ck_assert_int_eq(pt_logreg_fit(w, f, d.y, 30, 8, 3, 1e-2, NULL, NULL), 0);
+    ck_assert_int_eq(memcmp(before, m.params.data, sizeof(float) * m.params.size), 0);
+    free(before); free(f);
+    pt_dataset_free(&d);
+    pt_model_free(&m);
+}
+END_TEST
+
+START_TEST(test_copy_group_copies_only_that_group)
+{
+    pt_model a, b;
+    tiny_cnn(&a, 5);
+    tiny_cnn(&b, 6);
+    float *hb = malloc(sizeof(float) * b.params.size);
+    memcpy(hb, b.params.data, sizeof(float) * b.params.size);
+    ck_assert_int_eq(pt_params_copy_group(&b.params, &a.params, PT_GROUP_BACKBONE), 0);
+    for (int i = 0; i < b.params.n; i++) {
+        const float *src = b.params.t[i].group == PT_GROUP_BACKBONE ? pt_param(&a.params, i)
+                                                                    : hb + b.params.t[i].offset;
+        ck_assert_int_eq(memcmp(pt_param(&b.params, i), src, sizeof(float) * b.params.t[i].count), 0);
+    }
+    pt_model c;                                  /* a different architecture */
+    ck_assert_int_eq(pt_model_init(&c, 1, 8, 8), 0);
+    ck_assert_int_eq(pt_model_flatten(&c) || pt_model_linear(&c, 3) || pt_model_alloc(&c, 4), 0);
+    ck_assert_int_eq(pt_params_copy_group(&c.params, &a.params, PT_GROUP_BACKBONE), -1);
+    free(hb);
+    pt_model_free(&a); pt_model_free(&b); pt_model_free(&c);
+}
+END_TEST
+
+/* Fine-tuning with backbone_lr 0 leaves the backbone bit for bit, and
+   its head equals a head trained alone on the frozen features. */
+START_TEST(test_finetune_with_frozen_backbone_trains_the_head_alone)
+{
+    pt_model m, h;
+    pt_dataset tr, va, ftr, fva;
+    tiny_cnn(&m, 7);
+    tiny_data(&tr, 48, 8);
+    tiny_data(&va, 24, 9);
+    float *before = malloc(sizeof(float) * m.params.size);
+    memcpy(before, m.params.data, sizeof(float) * m.params.size);
+    /* the head alone: an 8-feature input, the same initial weights */
+    ck_assert_int_eq(pt_model_init(&h, 8, 1, 1), 0);
+    h.group = PT_GROUP_HEAD;
+    ck_assert_int_eq(pt_model_linear(&h, 3) || pt_model_alloc(&h, 16), 0);
+    int hw = m.layer[m.n - 1].weight, hb = m.layer[m.n - 1].bias;
+    memcpy(pt_param(&h.params, 0), pt_param(&m.params, hw), sizeof(float) * 24);
+    memcpy(pt_param(&h.params, 1), pt_param(&m.params, hb), sizeof(float) * 3);
+    ftr = (pt_dataset){ 48, 1, 8, malloc(sizeof(float) * 48 * 8), malloc(48) };
+    fva = (pt_dataset){ 24, 1, 8, malloc(sizeof(float) * 24 * 8), malloc(24) };
+    ck_assert_int_eq(pt_model_features(ftr.x, &m, tr.x, 48), 0);
+    ck_assert_int_eq(pt_model_features(fva.x, &m, va.x, 24), 0);
+    memcpy(ftr.y, tr.y, 48); memcpy(fva.y, va.y, 24);
+    pt_finetune_config c = { .steps = 30, .batch = 8, .evals = 3, .lr = 0.05,
+                             .backbone_lr = 0, .weight_decay = 0.01, .clip = 0, .seed = 11 };
+    pt_finetune_report rm, rh;
+    ck_assert_int_eq(pt_finetune(&m, &tr, &va, &c, &rm), 0);
+    ck_assert_int_eq(pt_finetune(&h, &ftr, &fva, &c, &rh), 0);
+    for (int i = 0; i < m.params.n; i++)
+        if (m.params.t[i].group == PT_GROUP_BACKBONE)
+            ck_assert_int_eq(memcmp(pt_param(&m.params, i), before + m.params.t[i].offset,
+                                    sizeof(float) * m.params.t[i].count), 0);
+    ck_assert_int_eq(rm.steps, 30);
+    ck_assert_int_eq(rm.steps, rh.steps);
+    ck_assert_int_eq(rm.best_step, rh.best_step);
+    ck_assert_double_eq_tol(rm.best_val_acc, rh.best_val_acc, 1e-12);
+    int moved = 0;
+    for (int j = 0; j < 24; j++) {
+        ck_assert_float_eq_tol(pt_param(&m.params, hw)[j], pt_param(&h.params, 0)[j], 1e-4);
+        moved += pt_param(&m.params, hw)[j] != before[m.params.t[hw].offset + j];
+    }
+    ck_assert_int_gt(moved, 0);
+    for (int j = 0; j < 3; j++)
+        ck_assert_float_eq_tol(pt_param(&m.params, hb)[j], pt_param(&h.params, 1)[j], 1e-4);
+    free(before);
+    pt_dataset_free(&tr); pt_dataset_free(&va); pt_dataset_free(&ftr); pt_dataset_free(&fva);
+    pt_model_free(&m); pt_model_free(&h);
+}
+END_TEST
+
+/* The kept checkpoint is the best one on validation: fine-tuning with
+   one checkpoint and with several never ends worse on validation. */
+START_TEST(test_finetune_keeps_the_best_checkpoint)
+{
+    pt_model a, b;
+    pt_dataset tr, va;
+    tiny_cnn(&a, 12);
+    tiny_cnn(&b, 12);
+    tiny_data(&tr, 48, 13);
+    tiny_data(&va, 30, 14);
+    pt_finetune_config c = { .steps = 24, .batch = 8, .evals = 1, .lr = 0.02,
+                             .backbone_lr = 1, .weight_decay = 0.01, .clip = 5, .seed = 3 };
+    pt_finetune_report ra, rb;
+    ck_assert_int_eq(pt_finetune(&a, &tr, &va, &c, &ra), 0);
+    c.evals = 4;
+    ck_assert_int_eq(pt_finetune(&b, &tr, &va, &c, &rb), 0);
+    ck_assert_int_eq(ra.best_step, 24);
+    ck_assert_double_ge(rb.best_val_acc, ra.best_val_acc);
+    double loss, acc;
+    ck_assert_int_eq(pt_model_evaluate(&b, &va, &loss, &acc), 0);
+    ck_assert_double_eq_tol(acc, rb.best_val_acc, 1e-12);
+    ck_assert_int_le(rb.best_step, 24);
+    pt_dataset_free(&tr); pt_dataset_free(&va);
+    pt_model_free(&a); pt_model_free(&b);
+}
+END_TEST
+
 Suite *adapt_suite(void)
 {
     Suite *s = suite_create("adapt");
@@ -372,6 +538,14 @@ Suite *adapt_suite(void)
     tcase_add_test(t, test_holdout_of_a_short_class_fails);
     tcase_add_test(t, test_sample_has_n_per_target_class_and_is_nested);
     tcase_add_test(t, test_gather_copies_rows_and_shifts_labels);
+    suite_add_tcase(s, t);
+    t = tcase_create("network");
+    tcase_set_timeout(t, 30);
+    tcase_add_test(t, test_features_are_the_layer_before_the_head);
+    tcase_add_test(t, test_probe_leaves_the_backbone_unchanged);
+    tcase_add_test(t, test_copy_group_copies_only_that_group);
+    tcase_add_test(t, test_finetune_with_frozen_backbone_trains_the_head_alone);
+    tcase_add_test(t, test_finetune_keeps_the_best_checkpoint);
     suite_add_tcase(s, t);
     return s;
 }

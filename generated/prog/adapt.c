@@ -1,0 +1,636 @@
+/* Tangled from chapters/05-adapt.nw by tangle/tangle.sh: edit the chapter, not this file. */
+/* adapt: supervised pretraining and adaptation on Fashion-MNIST (Chapter 5). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pt_base.h"
+#include "pt_data.h"
+#include "pt_pca.h"
+#include "pt_nn.h"
+#include "pt_adapt.h"
+
+/* <Define the options of adapt> */
+static int components = 64, max_iter = 50, width = 0;
+static double backbone_lr = 0.1;
+static const pt_option options[] = {
+    { "width", PT_INT, &width, "N",
+      "filters of the CNN's first convolution (default: 16, full 32, smoke 4)" },
+    { "backbone-lr", PT_REAL, &backbone_lr, "X",
+      "fine-tuning: the backbone's learning rate as a fraction of the head's (0.1)" },
+    { "components", PT_INT, &components, "K",
+      "principal components used as features by the pca probe" },
+    { "max-iter", PT_INT, &max_iter, "N",
+      "L-BFGS iterations at most for one value of lambda (book; full: 10 N)" },
+    { 0 }
+};
+static const pt_program prog = {
+    "adapt", "supervised pretraining and adaptation on Fashion-MNIST",
+    "[STEP]", options,
+    "Fashion-MNIST is split into a source task (classes 0-4) and a target\n"
+    "task (classes 5-9, few labels). STEP is one of: baselines (linear\n"
+    "probes on pixels and on principal components), pretrain (the CNN on the\n"
+    "source task), probe (linear probes on pretrained and on random CNN\n"
+    "features), finetune (fine-tuning and training from scratch), supervised\n"
+    "(the CNN on all ten classes). Without STEP, every step runs; probe and\n"
+    "finetune pretrain first when run alone. Writes label_efficiency.tsv,\n"
+    "target_fits.tsv, pretrain_curves.tsv and results.tsv to --out\n"
+    "(out/data/adapt)."
+};
+/* <Define the state of an adapt run> */
+typedef struct adapt_table adapt_table;
+typedef struct adapt_run {
+    pt_common c;
+    pt_results *res;
+    adapt_table *table;          /* rows of label_efficiency.tsv */
+    FILE *fits;                  /* rows of target_fits.tsv */
+    pt_dataset train, test;      /* the files, pixels in [0, 1] */
+    pt_split split;              /* validation holdout, all ten classes */
+    int d;                       /* pixels per image */
+    pt_model pre;                /* the network pretrained on the source task */
+    int have_pre;                /* 1 once pre is trained */
+    /* <Hold the settings of the profile> */
+    int train_limit, test_limit;     /* images loaded; 0: all */
+    int val_per_class;               /* validation images per class */
+    int seeds;                       /* repetitions of each target point */
+    int components;                  /* principal components for the pca probe */
+    pt_lbfgs_opts opts;              /* how the probes are fitted */
+    int width, pre_epochs;           /* the CNN: first filters; epochs of (pre)training */
+    int ft_steps, ft_evals;          /* fine-tuning: steps a run, checkpoints */
+    int ft_val_per_class;            /* target validation images a class it uses */
+    double ft_backbone;              /* the backbone's learning-rate fraction */
+} adapt_run;
+
+typedef struct adapt_step {
+    const char *name;
+    int (*run)(adapt_run *a);    /* 0, or -1 after pt_fail */
+} adapt_step;
+/* <Define the label-efficiency table> */
+typedef struct { const char *method; int per_class; unsigned long long seed;
+                 double test_acc; } adapt_row;
+struct adapt_table { adapt_row *rows; int n, cap; };
+
+static adapt_table *table_new(void) { return calloc(1, sizeof(adapt_table)); }
+
+static int table_add(adapt_table *t, const char *method, int per_class,
+                     unsigned long long seed, double test_acc)
+{
+    if (t->n == t->cap) {
+        int cap = t->cap ? 2 * t->cap : 64;
+        adapt_row *r = realloc(t->rows, sizeof *r * (size_t)cap);
+        if (!r) return pt_fail("out of memory for the label-efficiency table");
+        t->rows = r; t->cap = cap;
+    }
+    t->rows[t->n++] = (adapt_row){ method, per_class, seed, test_acc };
+    return 0;
+}
+/* <Define the label-efficiency table> */
+/* <Write the label-efficiency table> */
+static int table_write(const adapt_table *t, const char *dir)
+{
+    pt_file f;
+    FILE *fp = pt_file_open(&f, dir, "label_efficiency.tsv");
+    if (!fp) return -1;
+    fprintf(fp, "method\tlabels_per_class\tseed\ttest_acc\n");
+    for (int i = 0; i < t->n; i++) {
+        const adapt_row *r = t->rows + i;
+        if (r->per_class > 0) fprintf(fp, "%s\t%d", r->method, r->per_class);
+        else fprintf(fp, "%s\tall", r->method);
+        fprintf(fp, "\t%llu\t%.6f\n", r->seed, r->test_acc);
+    }
+    return pt_file_commit(&f);
+}
+/* <Define the steps of adapt> */
+/* <Compute standardised features for every image> */
+/* Standardise ftr[train.n][d] and fte[test.n][d] in place with the
+   statistics of the training pool's rows of ftr. */
+static int standardize_features(float *ftr, float *fte, adapt_run *a, int d)
+{
+    int np = a->split.n_train;
+    float *pool = malloc(sizeof(float) * (size_t)np * d);
+    float *mu = malloc(sizeof(float) * d), *sd = malloc(sizeof(float) * d);
+    if (!pool || !mu || !sd) {
+        free(pool); free(mu); free(sd);
+        return pt_fail("out of memory for feature statistics");
+    }
+    pt_gather(pool, NULL, ftr, a->train.y, a->split.train, np, d, 0);
+    pt_col_mean(mu, pool, np, d);
+    pt_col_std(sd, pool, mu, np, d);
+    pt_standardize(ftr, mu, sd, a->train.n, d);
+    pt_standardize(fte, mu, sd, a->test.n, d);
+    free(pool); free(mu); free(sd);
+    return 0;
+}
+/* <Fit a probe on all ten classes> */
+static const double lambda_grid[] = { 1e1, 1, 1e-1, 1e-2, 1e-3, 1e-4 };
+enum { N_LAMBDA = sizeof lambda_grid / sizeof lambda_grid[0] };
+static const double *const lambda_grid10 = lambda_grid + 3;   /* 1e-2 .. 1e-4 */
+enum { N_LAMBDA10 = N_LAMBDA - 3 };
+
+static int probe_all_classes(adapt_run *a, const char *name,
+                             const float *ftr, const float *fte, int d)
+{
+    double t0 = pt_seconds();
+    int k = PT_FMNIST_CLASSES, ntr = a->split.n_train, nva = a->split.n_val;
+    float *xtr = malloc(sizeof(float) * (size_t)ntr * d);
+    float *xva = malloc(sizeof(float) * (size_t)nva * d);
+    float *w = malloc(sizeof(float) * (size_t)k * (d + 1));
+    unsigned char *ytr = malloc((size_t)ntr), *yva = malloc((size_t)nva);
+    int status = -1;
+    pt_logreg_choice best;
+    if (!xtr || !xva || !w || !ytr || !yva) pt_fail("out of memory for %s", name);
+    else {
+        /* <Gather the pool and the validation set and fit> */
+        pt_gather(xtr, ytr, ftr, a->train.y, a->split.train, ntr, d, 0);
+        pt_gather(xva, yva, ftr, a->train.y, a->split.val, nva, d, 0);
+        if (pt_logreg_select(w, &best, xtr, ytr, ntr, xva, yva, nva, d, k,
+                             lambda_grid10, N_LAMBDA10, &a->opts) == 0) {
+            double acc = pt_logreg_accuracy(w, fte, a->test.y, a->test.n, d, k);
+            char key[96];
+            snprintf(key, sizeof key, "%s.test_acc", name);   pt_results_real(a->res, key, acc);
+            snprintf(key, sizeof key, "%s.val_acc", name);    pt_results_real(a->res, key, best.val_acc);
+            snprintf(key, sizeof key, "%s.lambda", name);     pt_results_real(a->res, key, best.lambda);
+            snprintf(key, sizeof key, "%s.iters", name);      pt_results_int(a->res, key, best.rep.iters);
+            snprintf(key, sizeof key, "%s.gnorm", name);      pt_results_real(a->res, key, best.rep.gnorm);
+            snprintf(key, sizeof key, "%s.status", name);     pt_results_int(a->res, key, best.rep.status);
+            snprintf(key, sizeof key, "%s.seconds", name);    pt_results_real(a->res, key, pt_seconds() - t0);
+            fprintf(stderr, "adapt: %s: lambda %g, validation %.4f, test %.4f\n",
+                    name, best.lambda, best.val_acc, acc);
+            status = 0;
+        }
+    }
+    free(xtr); free(xva); free(w); free(ytr); free(yva);
+    return status;
+}
+/* <Fit probes on the target task at every label count> */
+static const int label_counts[] = { 1, 5, 10, 50, 100, 0 };   /* 0: all */
+enum { N_COUNTS = sizeof label_counts / sizeof label_counts[0] };
+
+/* <Gather the target task's validation and test sets> */
+typedef struct {
+    float *xva, *xte;  unsigned char *yva, *yte;  int nva, nte;
+    int *idx;          /* room for a sample of the pool */
+} target_sets;
+
+static void target_sets_free(target_sets *t)
+{
+    free(t->xva); free(t->xte); free(t->yva); free(t->yte); free(t->idx);
+}
+
+static int target_sets_make(target_sets *t, adapt_run *a, const float *ftr,
+                            const float *fte, int d)
+{
+    memset(t, 0, sizeof *t);
+    int nt = a->test.n, *all = malloc(sizeof(int) * (size_t)(nt > a->split.n_val ? nt : a->split.n_val));
+    t->idx = malloc(sizeof(int) * (size_t)a->split.n_train);
+    if (!all || !t->idx) { free(all); return pt_fail("out of memory"); }
+    /* <Pick the target images of the validation set and of the test set> */
+    t->nva = pt_split_sample(all, a->split.val, a->split.n_val, a->train.y,
+                             PT_TARGET_FIRST, PT_TASK_CLASSES, 0, 0);
+    t->xva = malloc(sizeof(float) * (size_t)t->nva * d);
+    t->yva = malloc((size_t)t->nva);
+    if (!t->xva || !t->yva) { free(all); return pt_fail("out of memory"); }
+    pt_gather(t->xva, t->yva, ftr, a->train.y, all, t->nva, d, PT_TARGET_FIRST);
+    for (int i = 0; i < nt; i++) all[i] = i;
+    t->nte = pt_split_sample(all, all, nt, a->test.y, PT_TARGET_FIRST, PT_TASK_CLASSES, 0, 0);
+    t->xte = malloc(sizeof(float) * (size_t)t->nte * d);
+    t->yte = malloc((size_t)t->nte);
+    if (!t->xte || !t->yte) { free(all); return pt_fail("out of memory"); }
+    pt_gather(t->xte, t->yte, fte, a->test.y, all, t->nte, d, PT_TARGET_FIRST);
+    free(all);
+    return 0;
+}
+/* <Fit one target probe and record it> */
+static int fit_target(adapt_run *a, target_sets *t, const char *method,
+                      int per, unsigned long long seed, const float *ftr,
+                      int d, double *acc)
+{
+    int k = PT_TASK_CLASSES;
+    int m = pt_split_sample(t->idx, a->split.train, a->split.n_train, a->train.y,
+                            PT_TARGET_FIRST, k, per, seed);
+    if (m < 0) return -1;
+    float *x = malloc(sizeof(float) * (size_t)m * d);
+    float *w = malloc(sizeof(float) * (size_t)k * (d + 1));
+    unsigned char *y = malloc((size_t)m);
+    pt_logreg_choice best;
+    int status = -1;
+    if (!x || !w || !y) pt_fail("out of memory");
+    else {
+        pt_gather(x, y, ftr, a->train.y, t->idx, m, d, PT_TARGET_FIRST);
+        if (pt_logreg_select(w, &best, x, y, m, t->xva, t->yva, t->nva, d, k,
+                             lambda_grid, N_LAMBDA, &a->opts) == 0) {
+            *acc = pt_logreg_accuracy(w, t->xte, t->yte, t->nte, d, k);
+            fprintf(a->fits, "%s\t%d\t%llu\t%g\t%.6f\t%.6f\t%d\t%d\n", method, per,
+                    seed, best.lambda, best.val_acc, *acc, best.rep.iters, best.rep.status);
+            status = 0;
+        }
+    }
+    free(x); free(w); free(y);
+    return status;
+}
+
+static int probe_target(adapt_run *a, const char *method,
+                        const float *ftr, const float *fte, int d)
+{
+    double t0 = pt_seconds();
+    target_sets ts;
+    if (target_sets_make(&ts, a, ftr, fte, d)) return -1;
+    int status = 0;
+    pt_progress pg;
+    pt_progress_begin(&pg, method, N_COUNTS * a->seeds, "fits");
+    for (int i = 0; i < N_COUNTS && status == 0; i++) {
+        /* <Fit the target probe at one label count for every seed> */
+        int per = label_counts[i];
+        double acc[64] = { 0 }, sum = 0, sq = 0;   /* deviations from acc[0], exact when all agree */
+        int ns = a->seeds < 64 ? a->seeds : 64;
+        for (int r = 0; r < ns && status == 0; r++) {
+            unsigned long long seed = a->c.seed + (unsigned long long)r;
+            if (per == 0 && r > 0) acc[r] = acc[0];          /* the same sample */
+            else status = fit_target(a, &ts, method, per, seed, ftr, d, &acc[r]);
+            if (status == 0) status = table_add(a->table, method, per, seed, acc[r]);
+            sum += acc[r] - acc[0];
+            sq += (acc[r] - acc[0]) * (acc[r] - acc[0]);
+            pt_progress_update(&pg, i * a->seeds + r + 1);
+        }
+        if (status == 0) {
+            double mean = acc[0] + sum / ns, var = ns > 1 ? (sq - sum * sum / ns) / (ns - 1) : 0;
+            char key[96], nm[16];
+            if (per > 0) snprintf(nm, sizeof nm, "n%d", per); else snprintf(nm, sizeof nm, "all");
+            snprintf(key, sizeof key, "target.%s.%s.test_acc_mean", method, nm);
+            pt_results_real(a->res, key, mean);
+            snprintf(key, sizeof key, "target.%s.%s.test_acc_sd", method, nm);
+            pt_results_real(a->res, key, sqrt(var > 0 ? var : 0));
+        }
+    }
+    pt_progress_end(&pg);
+    target_sets_free(&ts);
+    char key[96];
+    snprintf(key, sizeof key, "target.%s.seconds", method);
+    pt_results_real(a->res, key, pt_seconds() - t0);
+    return status;
+}
+/* <Run the baselines> */
+static int run_baselines(adapt_run *a)
+{
+    double t0 = pt_seconds();
+    int d = a->d, K = a->components, status = 0;
+    size_t n = (size_t)a->train.n, nt = (size_t)a->test.n;
+    float *ftr = malloc(sizeof(float) * n * d), *fte = malloc(sizeof(float) * nt * d);
+    if (!ftr || !fte) { free(ftr); free(fte); return pt_fail("out of memory for features"); }
+    /* <Fit the principal components on the training pool> */
+    double tp = pt_seconds();
+    int np = a->split.n_train;
+    float *mu = malloc(sizeof(float) * d), *w = malloc(sizeof(float) * d);
+    float *cov = malloc(sizeof(float) * (size_t)d * d), *v = malloc(sizeof(float) * (size_t)d * d);
+    if (!mu || !w || !cov || !v) status = pt_fail("out of memory for the PCA");
+    else {
+        pt_gather(ftr, NULL, a->train.x, a->train.y, a->split.train, np, d, 0);
+        pt_col_mean(mu, ftr, np, d);
+        pt_center(ftr, mu, np, d);
+        pt_covariance(cov, ftr, np, d);
+        status = pt_eig_lapack(w, v, cov, d);
+    }
+    pt_results_int(a->res, "pca.components", K);
+    pt_results_real(a->res, "pca.seconds", pt_seconds() - tp);
+    if (status == 0) {
+        /* <Probe the principal components> */
+        pt_pca_project(ftr, a->train.x, mu, v, (int)n, d, K);
+        pt_pca_project(fte, a->test.x, mu, v, (int)nt, d, K);
+        status = standardize_features(ftr, fte, a, K) ? -1
+               : probe_all_classes(a, "logreg_pca10", ftr, fte, K) ? -1
+               : probe_target(a, "pca", ftr, fte, K);
+    }
+    if (status == 0) {
+        /* <Probe the pixels> */
+        memcpy(ftr, a->train.x, sizeof(float) * n * d);
+        memcpy(fte, a->test.x, sizeof(float) * nt * d);
+        status = standardize_features(ftr, fte, a, d) ? -1
+               : probe_all_classes(a, "logreg_pixels10", ftr, fte, d) ? -1
+               : probe_target(a, "pixels", ftr, fte, d);
+        free(mu); free(w); free(cov); free(v);
+    }
+    free(ftr); free(fte);
+    pt_results_real(a->res, "baselines.seconds", pt_seconds() - t0);
+    return status;
+}
+/* <Define the steps of adapt> */
+/* <Build the convolutional network of chapter 4> */
+static int build_cnn(pt_model *m, int width, int classes, uint64_t seed)
+{
+    pt_rng init;
+    pt_rng_seed(&init, seed);
+    if (pt_model_init(m, 1, 28, 28) ||
+        pt_model_conv(m, width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
+        pt_model_conv(m, 2 * width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
+        pt_model_flatten(m) || pt_model_linear(m, 128) || pt_model_relu(m))
+        return -1;
+    m->group = PT_GROUP_HEAD;
+    if (pt_model_linear(m, classes) || pt_model_alloc(m, 256)) return -1;
+    pt_model_init_params(m, &init);
+    return 0;
+}
+/* <Gather the images of a task into a data set> */
+static int task_set(pt_dataset *dst, const pt_dataset *src, const int *list, int nlist,
+                    int first, int classes, int per, uint64_t seed)
+{
+    int dim = src->rows * src->cols, *idx = malloc(sizeof(int) * (size_t)(nlist > 0 ? nlist : 1));
+    int m = idx ? pt_split_sample(idx, list, nlist, src->y, first, classes, per, seed) : -1;
+    memset(dst, 0, sizeof *dst);
+    if (m > 0) {
+        *dst = (pt_dataset){ m, src->rows, src->cols, malloc(sizeof(float) * (size_t)m * dim),
+                             malloc((size_t)m) };
+        if (dst->x && dst->y) pt_gather(dst->x, dst->y, src->x, src->y, idx, m, dim, first);
+        else { pt_dataset_free(dst); m = pt_fail("out of memory for a task"); }
+    }
+    free(idx);
+    return m > 0 ? 0 : -1;
+}
+
+/* the whole test file as a list of indices, for task_set */
+static int *all_indices(int n)
+{
+    int *l = malloc(sizeof(int) * (size_t)n);
+    if (l) for (int i = 0; i < n; i++) l[i] = i;
+    return l;
+}
+/* <Pretrain the network on the source task> */
+static int train_supervised(adapt_run *a, pt_model *m, int first, int classes,
+                            const char *name, pt_train_run *run);
+
+static int run_pretrain(adapt_run *a)
+{
+    if (a->have_pre) return 0;
+    pt_train_run run;
+    int status = train_supervised(a, &a->pre, PT_SOURCE_FIRST, PT_TASK_CLASSES,
+                                  "pretrain_source", &run);
+    if (status == 0) {
+        a->have_pre = 1;
+        pt_results_int(a->res, "pretrain.epochs", a->pre_epochs);
+        pt_results_int(a->res, "pretrain.width", a->width);
+        pt_results_int(a->res, "pretrain.params", (long long)a->pre.params.size);
+        pt_results_int(a->res, "pretrain.steps", run.step);
+        pt_results_real(a->res, "pretrain.examples_per_second",
+                        run.seconds > 0 ? run.examples / run.seconds : 0);
+        /* <Write the pretraining curves> */
+        pt_file f;
+        FILE *fp = pt_file_open(&f, a->c.out, "pretrain_curves.tsv");
+        if (!fp) status = -1;
+        else {
+            fprintf(fp, "step\tepoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\n");
+            for (int i = 0; i < run.rows; i++) {
+                const float *h = run.hist + (size_t)i * PT_HIST_COLS;
+                fprintf(fp, "%.0f\t%.4f\t%.6g\t%.6g\t%.6g\t%.6g\n", h[0], h[1], h[2], h[3], h[4], h[5]);
+            }
+            status = pt_file_commit(&f);
+        }
+    }
+    pt_train_run_free(&run);
+    return status;
+}
+/* <Probe the features of a network> */
+static int probe_network(adapt_run *a, const char *method, pt_model *m)
+{
+    int d = (int)pt_model_out_size(m, m->n - 1);
+    float *ftr = malloc(sizeof(float) * (size_t)a->train.n * d);
+    float *fte = malloc(sizeof(float) * (size_t)a->test.n * d);
+    int status = !ftr || !fte ? pt_fail("out of memory for features")
+               : pt_model_features(ftr, m, a->train.x, a->train.n) ||
+                 pt_model_features(fte, m, a->test.x, a->test.n) ||
+                 standardize_features(ftr, fte, a, d) ? -1
+               : probe_target(a, method, ftr, fte, d);
+    free(ftr); free(fte);
+    return status;
+}
+
+static int run_probe(adapt_run *a)
+{
+    pt_model rnd;
+    if (run_pretrain(a) || probe_network(a, "probe", &a->pre)) return -1;
+    if (build_cnn(&rnd, a->width, PT_TASK_CLASSES, a->c.seed + 7)) return -1;
+    int status = probe_network(a, "random", &rnd);
+    pt_model_free(&rnd);
+    return status;
+}
+/* <Fine-tune and train from scratch on the target task> */
+/* <Record the mean and spread of one point over seeds> */
+static void record_point(adapt_run *a, const char *method, int per, const double *acc, int ns)
+{
+    double sum = 0, sq = 0;
+    for (int r = 0; r < ns; r++) {
+        sum += acc[r] - acc[0];
+        sq += (acc[r] - acc[0]) * (acc[r] - acc[0]);
+    }
+    double mean = acc[0] + sum / ns, var = ns > 1 ? (sq - sum * sum / ns) / (ns - 1) : 0;
+    char key[96], nm[16];
+    if (per > 0) snprintf(nm, sizeof nm, "n%d", per); else snprintf(nm, sizeof nm, "all");
+    snprintf(key, sizeof key, "target.%s.%s.test_acc_mean", method, nm);
+    pt_results_real(a->res, key, mean);
+    snprintf(key, sizeof key, "target.%s.%s.test_acc_sd", method, nm);
+    pt_results_real(a->res, key, sqrt(var > 0 ? var : 0));
+}
+
+static int adapt_network(adapt_run *a, const char *method, int per, uint64_t seed,
+                         const pt_dataset *va, const pt_dataset *te, double *acc)
+{
+    pt_dataset tr;
+    pt_model m[2];
+    if (task_set(&tr, &a->train, a->split.train, a->split.n_train, PT_TARGET_FIRST,
+                 PT_TASK_CLASSES, per, seed))
+        return -1;
+    int scratch = !strcmp(method, "scratch"), tries = scratch ? 1 : 2, best = -1, status = 0;
+    double fractions[2] = { scratch ? 1 : a->ft_backbone, 1 }, loss;
+    pt_finetune_report rep[2];
+    for (int t = 0; t < tries && status == 0; t++) {
+        /* <Train one candidate and keep it if it is the best on validation> */
+        int c = t;                            /* candidate t lives in m[t] */
+        pt_finetune_config fc = { .steps = per > 0 ? a->ft_steps : tr.n / 32, .batch = 32,
+                                  .evals = a->ft_evals, .lr = 2e-3, .backbone_lr = fractions[t],
+                                  .weight_decay = 0.05, .clip = 5.0, .seed = seed };
+        if (build_cnn(&m[c], a->width, PT_TASK_CLASSES, seed + 3)) { status = -1; break; }
+        if ((!scratch && pt_params_copy_group(&m[c].params, &a->pre.params, PT_GROUP_BACKBONE)) ||
+            pt_finetune(&m[c], &tr, va, &fc, &rep[c])) {
+            pt_model_free(&m[c]);
+            status = -1;
+        } else if (best < 0 || rep[c].best_val_acc > rep[best].best_val_acc) {
+            if (best >= 0) pt_model_free(&m[best]);
+            best = c;
+        } else pt_model_free(&m[c]);
+
+
+    }
+    if (status == 0 && pt_model_evaluate(&m[best], te, &loss, acc) == 0)
+        fprintf(a->fits, "%s\t%d\t%llu\t%g\t%.6f\t%.6f\t%lld\t0\n", method, per,
+                (unsigned long long)seed, fractions[best], rep[best].best_val_acc, *acc,
+                rep[best].best_step);
+    else status = -1;
+    if (best >= 0) pt_model_free(&m[best]);
+    pt_dataset_free(&tr);
+    return status;
+}
+/* <Fine-tune and train from scratch on the target task> */
+static int run_finetune(adapt_run *a)
+{
+    double t0 = pt_seconds();
+    pt_dataset va, te;
+    int *tl = all_indices(a->test.n);
+    if (!tl || run_pretrain(a) ||
+        task_set(&va, &a->train, a->split.val, a->split.n_val, PT_TARGET_FIRST,
+                 PT_TASK_CLASSES, a->ft_val_per_class, a->c.seed) ||
+        task_set(&te, &a->test, tl, a->test.n, PT_TARGET_FIRST, PT_TASK_CLASSES, 0, 0)) {
+        free(tl);
+        return -1;
+    }
+    free(tl);
+    static const char *const methods[2] = { "finetune", "scratch" };
+    int status = 0;
+    for (int k = 0; k < 2 && status == 0; k++)
+        for (int i = 0; i < N_COUNTS && status == 0; i++) {
+            /* <Adapt the network at one label count for every seed> */
+            int per = label_counts[i], ns = a->seeds < 64 ? a->seeds : 64;
+            double acc[64] = { 0 };
+            for (int r = 0; r < ns && status == 0; r++) {
+                unsigned long long seed = a->c.seed + (unsigned long long)r;
+                if (per == 0 && r > 0) acc[r] = acc[0];          /* the same sample */
+                else status = adapt_network(a, methods[k], per, seed, &va, &te, &acc[r]);
+                if (status == 0) status = table_add(a->table, methods[k], per, seed, acc[r]);
+            }
+            if (status == 0) record_point(a, methods[k], per, acc, ns);
+        }
+    pt_results_real(a->res, "finetune.backbone_lr", a->ft_backbone);
+    pt_results_real(a->res, "target.finetune_scratch.seconds", pt_seconds() - t0);
+    pt_dataset_free(&va); pt_dataset_free(&te);
+    return status;
+}
+/* <Train the network on all ten classes> */
+static int train_supervised(adapt_run *a, pt_model *m, int first, int classes,
+                            const char *name, pt_train_run *run)
+{
+    double t0 = pt_seconds();
+    pt_dataset tr, va, te;
+    int *tl = all_indices(a->test.n), status = -1;
+    pt_train_run_init(run, a->c.seed + 1);
+    if (!tl) return pt_fail("out of memory");
+    if (task_set(&tr, &a->train, a->split.train, a->split.n_train, first, classes, 0, 0) ||
+        task_set(&va, &a->train, a->split.val, a->split.n_val, first, classes, 0, 0) ||
+        task_set(&te, &a->test, tl, a->test.n, first, classes, 0, 0)) {
+        free(tl);
+        return -1;
+    }
+    free(tl);
+    /* <Train m on tr and measure it on va and te> */
+    pt_optim o;
+    int B = 64, per_epoch = tr.n / B;
+    if (build_cnn(m, a->width, classes, a->c.seed) == 0 && pt_optim_init(&o, PT_ADAMW, &m->params) == 0) {
+        o.weight_decay = 0.05;
+        pt_train_config tc = { .epochs = a->pre_epochs, .batch = B, .lr = 2e-3, .final_lr_frac = 0.05,
+                               .warmup = per_epoch / 10 + 1, .clip = 5.0,
+                               .eval_every = a->c.profile == PT_SMOKE ? 2 : per_epoch / 4 };
+        double vl, vacc, tl2, tacc;
+        if (pt_train(m, &o, &tr, &va, &tc, run) == 0 &&
+            pt_model_evaluate(m, &va, &vl, &vacc) == 0 && pt_model_evaluate(m, &te, &tl2, &tacc) == 0) {
+            char key[96];
+            snprintf(key, sizeof key, "%s.test_acc", name);  pt_results_real(a->res, key, tacc);
+            snprintf(key, sizeof key, "%s.val_acc", name);   pt_results_real(a->res, key, vacc);
+            snprintf(key, sizeof key, "%s.seconds", name);   pt_results_real(a->res, key, pt_seconds() - t0);
+            fprintf(stderr, "adapt: %s: validation %.4f, test %.4f\n", name, vacc, tacc);
+            status = 0;
+        }
+        pt_optim_free(&o);
+        if (status) pt_model_free(m);
+    }
+    pt_dataset_free(&tr); pt_dataset_free(&va); pt_dataset_free(&te);
+    return status;
+}
+
+static int run_supervised(adapt_run *a)
+{
+    pt_model m;
+    pt_train_run run;
+    int status = train_supervised(a, &m, 0, PT_FMNIST_CLASSES, "supervised10", &run);
+    pt_train_run_free(&run);
+    if (status == 0) pt_model_free(&m);
+    return status;
+}
+
+static const adapt_step steps[] = {
+    /* <List the steps of adapt> */
+    { "baselines", run_baselines },
+    /* <List the steps of adapt> */
+    { "pretrain", run_pretrain },
+    { "probe", run_probe },
+    { "finetune", run_finetune },
+    { "supervised", run_supervised },
+    { 0 }
+};
+
+int main(int argc, char **argv)
+{
+    adapt_run a;
+    memset(&a, 0, sizeof a);
+    /* <Parse the command line of adapt> */
+    int first = pt_parse(argc, argv, &prog, &a.c);
+    const char *step = first < argc ? argv[first] : NULL;
+    if (first + 1 < argc) pt_usage_error(&prog, "unexpected argument '%s'", argv[first + 1]);
+    if (step) {
+        const adapt_step *s = steps;
+        while (s->name && strcmp(s->name, step)) s++;
+        if (!s->name) pt_usage_error(&prog, "unknown step '%s'", step);
+    }
+    if (components < 1 || components > 784)
+        pt_usage_error(&prog, "--components must lie in [1, 784]");
+    if (max_iter < 1) pt_usage_error(&prog, "--max-iter must be positive");
+    if (!(backbone_lr >= 0 && backbone_lr <= 1))
+        pt_usage_error(&prog, "--backbone-lr must lie in [0, 1]");
+    /* <Set the profile of adapt> */
+    int smoke = a.c.profile == PT_SMOKE, full = a.c.profile == PT_FULL;
+    a.train_limit = smoke ? 3000 : 0;
+    a.test_limit = smoke ? 1000 : 0;
+    a.val_per_class = smoke ? 50 : 1000;
+    a.seeds = full ? 10 : 3;
+    a.components = components;
+    a.opts = pt_lbfgs_defaults();
+    a.opts.max_iter = smoke ? 25 : full ? 10 * max_iter : max_iter;
+    a.width = width > 0 ? width : smoke ? 4 : full ? 32 : 16;
+    a.pre_epochs = smoke ? 1 : full ? 15 : 2;
+    a.ft_steps = smoke ? 10 : full ? 500 : 100;
+    a.ft_evals = smoke ? 2 : full ? 10 : 3;
+    a.ft_val_per_class = smoke ? 50 : full ? 1000 : 100;
+    a.ft_backbone = backbone_lr;
+    pt_announce(&prog, &a.c);
+    double t_start = pt_seconds();
+    /* <Load Fashion-MNIST and hold out the validation set of adapt> */
+    const char *dir = pt_fmnist_dir(a.c.data);
+    if (pt_fmnist_load(&a.train, dir, "train", a.train_limit) ||
+        pt_fmnist_load(&a.test, dir, "t10k", a.test_limit))
+        pt_die(&prog);
+    a.d = a.train.rows * a.train.cols;
+    if (pt_split_holdout(&a.split, a.train.y, a.train.n, 0, PT_FMNIST_CLASSES,
+                         a.val_per_class, a.c.seed))
+        pt_die(&prog);
+    a.res = pt_results_new();
+    a.table = table_new();
+    pt_file fits;
+    if (!(a.fits = pt_file_open(&fits, a.c.out, "target_fits.tsv"))) pt_die(&prog);
+    fprintf(a.fits, "method\tlabels_per_class\tseed\tlambda\tval_acc\ttest_acc\titers\tstatus\n");
+    pt_results_int(a.res, "train.n", a.train.n);
+    pt_results_int(a.res, "pool.n", a.split.n_train);
+    pt_results_int(a.res, "val.n", a.split.n_val);
+    pt_results_int(a.res, "test.n", a.test.n);
+    pt_results_int(a.res, "seeds", a.seeds);
+    for (const adapt_step *s = steps; s->name; s++)
+        if (!step || !strcmp(step, s->name))
+            if (s->run(&a)) pt_die(&prog);
+    /* <Write the outputs of adapt and finish> */
+    if (table_write(a.table, a.c.out) || pt_file_commit(&fits)) pt_die(&prog);
+    pt_results_real(a.res, "total.seconds", pt_seconds() - t_start);
+    if (pt_results_write(a.res, a.c.out)) pt_die(&prog);
+    fprintf(stderr, "adapt: %d rows of label efficiency written to %s\n",
+            a.table->n, a.c.out);
+    pt_results_free(a.res);
+    if (a.have_pre) pt_model_free(&a.pre);
+    free(a.table->rows); free(a.table);
+    pt_split_free(&a.split);
+    pt_dataset_free(&a.train);
+    pt_dataset_free(&a.test);
+    return 0;
+}
