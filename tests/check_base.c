@@ -107,7 +107,7 @@ static const pt_option opts[] = {
     {"verbose", PT_FLAG, &verbose, NULL, "talk more"},
     {0},
 };
-static const pt_program prog = {"demo", "A demonstration", "FILE", opts, NULL};
+static const pt_program prog = {"demo", "A demonstration", "FILE", opts, NULL, NULL};
 static int parse(int argc, char **argv, pt_common *c)
 {
     optind = 1;

@@ -63,6 +63,7 @@ typedef struct pt_program {
     const char *args;            /* positional arguments for the usage line, or NULL */
     const pt_option *options;    /* the program's own options, or NULL */
     const char *details;         /* a paragraph for the end of --help, or NULL */
+    const char *out;             /* the default of --out, or NULL: out/data/NAME */
 } pt_program;
 int  pt_parse(int argc, char **argv, const pt_program *prog, pt_common *c);
 void pt_announce(const pt_program *prog, const pt_common *c);

@@ -35,7 +35,8 @@ static const pt_program prog = {
     "(the CNN on all ten classes). Without STEP, every step runs; probe and\n"
     "finetune pretrain first when run alone. Writes label_efficiency.tsv,\n"
     "target_fits.tsv, pretrain_curves.tsv and results.tsv to --out\n"
-    "(out/data/adapt)."
+    "(out/data/adapt).",
+    NULL,
 };
 /* <Define the state of an adapt run> */
 typedef struct adapt_table adapt_table;
@@ -99,6 +100,22 @@ static int table_write(const adapt_table *t, const char *dir)
         fprintf(fp, "\t%llu\t%.6f\n", r->seed, r->test_acc);
     }
     return pt_file_commit(&f);
+}
+/* <Record the mean and spread of one point over seeds> */
+static void record_point(adapt_run *a, const char *method, int per, const double *acc, int ns)
+{
+    double sum = 0, sq = 0;
+    for (int r = 0; r < ns; r++) {
+        sum += acc[r] - acc[0];
+        sq += (acc[r] - acc[0]) * (acc[r] - acc[0]);
+    }
+    double mean = acc[0] + sum / ns, var = ns > 1 ? (sq - sum * sum / ns) / (ns - 1) : 0;
+    char key[96], nm[16];
+    if (per > 0) snprintf(nm, sizeof nm, "n%d", per); else snprintf(nm, sizeof nm, "all");
+    snprintf(key, sizeof key, "target.%s.%s.test_acc_mean", method, nm);
+    pt_results_real(a->res, key, mean);
+    snprintf(key, sizeof key, "target.%s.%s.test_acc_sd", method, nm);
+    pt_results_real(a->res, key, sqrt(var > 0 ? var : 0));
 }
 /* <Define the steps of adapt> */
 /* <Compute standardised features for every image> */
@@ -241,26 +258,16 @@ static int probe_target(adapt_run *a, const char *method,
     for (int i = 0; i < N_COUNTS && status == 0; i++) {
         /* <Fit the target probe at one label count for every seed> */
         int per = label_counts[i];
-        double acc[64] = { 0 }, sum = 0, sq = 0;   /* deviations from acc[0], exact when all agree */
+        double acc[64] = { 0 };
         int ns = a->seeds < 64 ? a->seeds : 64;
         for (int r = 0; r < ns && status == 0; r++) {
             unsigned long long seed = a->c.seed + (unsigned long long)r;
             if (per == 0 && r > 0) acc[r] = acc[0];          /* the same sample */
             else status = fit_target(a, &ts, method, per, seed, ftr, d, &acc[r]);
             if (status == 0) status = table_add(a->table, method, per, seed, acc[r]);
-            sum += acc[r] - acc[0];
-            sq += (acc[r] - acc[0]) * (acc[r] - acc[0]);
             pt_progress_update(&pg, i * a->seeds + r + 1);
         }
-        if (status == 0) {
-            double mean = acc[0] + sum / ns, var = ns > 1 ? (sq - sum * sum / ns) / (ns - 1) : 0;
-            char key[96], nm[16];
-            if (per > 0) snprintf(nm, sizeof nm, "n%d", per); else snprintf(nm, sizeof nm, "all");
-            snprintf(key, sizeof key, "target.%s.%s.test_acc_mean", method, nm);
-            pt_results_real(a->res, key, mean);
-            snprintf(key, sizeof key, "target.%s.%s.test_acc_sd", method, nm);
-            pt_results_real(a->res, key, sqrt(var > 0 ? var : 0));
-        }
+        if (status == 0) record_point(a, method, per, acc, ns);
     }
     pt_progress_end(&pg);
     target_sets_free(&ts);
@@ -412,23 +419,6 @@ static int run_probe(adapt_run *a)
     return status;
 }
 /* <Fine-tune and train from scratch on the target task> */
-/* <Record the mean and spread of one point over seeds> */
-static void record_point(adapt_run *a, const char *method, int per, const double *acc, int ns)
-{
-    double sum = 0, sq = 0;
-    for (int r = 0; r < ns; r++) {
-        sum += acc[r] - acc[0];
-        sq += (acc[r] - acc[0]) * (acc[r] - acc[0]);
-    }
-    double mean = acc[0] + sum / ns, var = ns > 1 ? (sq - sum * sum / ns) / (ns - 1) : 0;
-    char key[96], nm[16];
-    if (per > 0) snprintf(nm, sizeof nm, "n%d", per); else snprintf(nm, sizeof nm, "all");
-    snprintf(key, sizeof key, "target.%s.%s.test_acc_mean", method, nm);
-    pt_results_real(a->res, key, mean);
-    snprintf(key, sizeof key, "target.%s.%s.test_acc_sd", method, nm);
-    pt_results_real(a->res, key, sqrt(var > 0 ? var : 0));
-}
-
 static int adapt_network(adapt_run *a, const char *method, int per, uint64_t seed,
                          const pt_dataset *va, const pt_dataset *te, double *acc)
 {

@@ -12,6 +12,7 @@ static const pt_program program = {
     "else $PRETEXT_FASHION_MNIST, else " PT_FMNIST_DEFAULT_DIR "\n"
     "(Debian package dataset-fashion-mnist). Writes results.tsv, classes.tsv,\n"
     "samples.tsv and pixels.tsv to the output directory.",
+    NULL,
 };
 /* <Keep what a run of fmnist measures> */
 typedef struct fmnist_run {

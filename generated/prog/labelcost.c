@@ -17,6 +17,7 @@ static const pt_program program = {
     "labelcost", "Compute the human cost of labelling some well-known data sets", NULL, options,
     "Counts: ImageNet (Russakovsky et al. 2015), COCO (Lin et al. 2014: 22 worker-hours\n"
     "per 1000 segmentations), GPT-3 (Brown et al. 2020: 300e9 tokens).",
+    NULL,   /* results go to the default, out/data/labelcost */
 };
 /* <Compute and record one row of the labelling-cost table> */
 static void row(pt_results *r, const char *task, double items, double seconds)

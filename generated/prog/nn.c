@@ -29,7 +29,8 @@ static const pt_program prog = {
     "Trains conv 32 - pool - conv 64 - pool - linear 128 - linear 10 with AdamW on\n"
     "Fashion-MNIST, 5000 training images held out for validation. Writes\n"
     "curves.tsv, checkpoint.safetensors, model.safetensors and results.tsv\n"
-    "to --out (out/data/nn). A resumed run must use the same flags and seed."
+    "to --out (out/data/nn). A resumed run must use the same flags and seed.",
+    NULL,
 };
 /* <Split a validation set off the training set> */
 static int split_off(pt_dataset *tr, pt_dataset *va, const pt_dataset *all,

@@ -21,7 +21,8 @@ static const pt_option options[] = {
 static const pt_program prog = {
     "pca", "principal component analysis of Fashion-MNIST", "", options,
     "Writes results.tsv, explained_variance.tsv, projection.tsv,\n"
-    "components.tsv and reconstructions.tsv to --out (out/data/pca)."
+    "components.tsv and reconstructions.tsv to --out (out/data/pca).",
+    NULL,
 };
 /* <Define the output writers of pca> */
 /* <Write the explained variance table> */

@@ -120,7 +120,10 @@ int pt_parse(int argc, char **argv, const pt_program *prog, pt_common *c)
     pt_option common[7], rows[64];
     struct option longs[65];
     int n = 0;
-    snprintf(pt_default_out, sizeof pt_default_out, "out/data/%s", prog->name);
+    if (prog->out)
+        snprintf(pt_default_out, sizeof pt_default_out, "%s", prog->out);
+    else
+        snprintf(pt_default_out, sizeof pt_default_out, "out/data/%s", prog->name);
     *c = (pt_common){PT_BOOK, 1, 0, NULL, pt_default_out};
     pt_common_table(common, c);
     /* <Join the program's and the common option tables> */
