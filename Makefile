@@ -14,7 +14,7 @@ NOWEB   := /usr/lib/noweb
 
 # ---- The Debian packages the book needs: the one list. ----
 PACKAGES := make gcc pkg-config noweb pandoc latexmk texlive-latex-base \
-  texlive-latex-recommended lmodern gnuplot-nox libopenblas-dev liblapacke-dev \
+  texlive-latex-recommended lmodern gnuplot-nox libopenblas-openmp-dev liblapacke-dev \
   zlib1g-dev libjansson-dev check libsubunit-dev dataset-fashion-mnist libjs-katex chromium \
   poppler-utils git
 
@@ -36,13 +36,22 @@ FIGFILES := $(FIGURES:%=out/figures/%.pdf) $(FIGURES:%=out/figures/%.svg)
 CU_SRC   := $(wildcard generated/cuda/*.cu)
 NVCC     := $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 
-# OpenMP threads that spin while they wait steal the cores OpenBLAS's threads
-# need (chapter 1, "Clocks and threads"): let them sleep.
+# OpenMP threads that spin while they wait steal the cores the other
+# threads need (chapter 1, "Clocks and threads"): let them sleep.
 export OMP_WAIT_POLICY := PASSIVE
 
+# OpenBLAS built on OpenMP, so that it and our loops share one pool of
+# threads (chapter 1): its headers, and its library found first at run time
+# (RPATH, which also covers the LAPACK that liblapacke loads), whichever
+# BLAS Debian's alternatives select.
+BLAS_DIR := /usr/lib/$(shell gcc -print-multiarch)/openblas-openmp
+BLAS_INC := /usr/include/$(shell gcc -print-multiarch)/openblas-openmp
+
 CC       := gcc
-CFLAGS   := -std=c11 -O2 -g -march=x86-64-v2 -Wall -Wextra -Werror -fopenmp -Igenerated/include -MMD -MP
-LDLIBS   := -llapacke -lopenblas -ljansson -lz -lm
+CFLAGS   := -std=c11 -O2 -g -march=x86-64-v2 -Wall -Wextra -Werror -fopenmp -Igenerated/include \
+            -I$(BLAS_INC) -MMD -MP
+LDLIBS   := -L$(BLAS_DIR) -Wl,--disable-new-dtags,-rpath,$(BLAS_DIR) -llapacke -lopenblas \
+            -ljansson -lz -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 VERSION  := $(shell git log -1 --format=%h 2>/dev/null || echo unknown)

@@ -27,8 +27,9 @@ set style line 3 lc rgb '#27ae60' pt 9 ps 0.7 lw 1.5
 set style line 4 lc rgb '#8e44ad' pt 11 ps 0.7 lw 1.5
 set style line 5 lc rgb '#e67e22' pt 13 ps 0.7 lw 1.5
 set style line 6 lc rgb '#555555' pt 3 ps 0.7 lw 1.5
+set style line 7 lc rgb '#16a085' pt 15 ps 0.7 lw 1.5
 set style increment user
 set arrow from 0.7, 0.2 to pool * 1.6, 0.2 nohead dt 2 lc rgb '#999999'
 set label 'chance' at 0.8, 0.24 tc rgb '#777777'
 plot for [i = 1:words(methods)] agg(word(methods, i)) using 1:2:3:4 \
-     with yerrorlines ls i title word(methods, i)
+     with yerrorlines ls i title word(methods, i) noenhanced

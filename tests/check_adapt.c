@@ -391,9 +391,18 @@ START_TEST(test_features_are_the_layer_before_the_head)
     int dim = (int)pt_model_out_size(&m, m.n - 1);
     ck_assert_int_eq(dim, 8);
     float *f = malloc(sizeof(float) * 40 * dim);
-    ck_assert_int_eq(pt_model_features(f, &m, d.x, 40), 0);
+    ck_assert_int_eq(pt_model_features(f, &m, m.n - 1, d.x, 40), 0);
     const float *one = pt_model_forward(&m, d.x + 37 * 64, 1, m.n - 1);
     for (int j = 0; j < dim; j++) ck_assert_float_eq_tol(f[37 * dim + j], one[j], 1e-5);
+    free(f);
+    /* a lower cut: the output of layer 2, and no layer 0 or n + 1 */
+    int d2 = (int)pt_model_out_size(&m, 2);
+    f = malloc(sizeof(float) * 40 * d2);
+    ck_assert_int_eq(pt_model_features(f, &m, 2, d.x, 40), 0);
+    one = pt_model_forward(&m, d.x + 21 * 64, 1, 2);
+    for (int j = 0; j < d2; j++) ck_assert_float_eq_tol(f[21 * d2 + j], one[j], 1e-5);
+    ck_assert_int_eq(pt_model_features(f, &m, 0, d.x, 40), -1);
+    ck_assert_int_eq(pt_model_features(f, &m, m.n + 1, d.x, 40), -1);
     free(f);
     pt_dataset_free(&d);
     pt_model_free(&m);
@@ -408,7 +417,7 @@ START_TEST(test_probe_leaves_the_backbone_unchanged)
     tiny_data(&d, 30, 4);
     float *before = malloc(sizeof(float) * m.params.size), *f = malloc(sizeof(float) * 30 * 8);
     memcpy(before, m.params.data, sizeof(float) * m.params.size);
-    ck_assert_int_eq(pt_model_features(f, &m, d.x, 30), 0);
+    ck_assert_int_eq(pt_model_features(f, &m, m.n - 1, d.x, 30), 0);
     float w[3 * 9] = { 0 };
     ck_assert_int_eq(pt_logreg_fit(w, f, d.y, 30, 8, 3, 1e-2, NULL, NULL), 0);
     ck_assert_int_eq(memcmp(before, m.params.data, sizeof(float) * m.params.size), 0);
@@ -460,8 +469,8 @@ START_TEST(test_finetune_with_frozen_backbone_trains_the_head_alone)
     memcpy(pt_param(&h.params, 1), pt_param(&m.params, hb), sizeof(float) * 3);
     ftr = (pt_dataset){ 48, 1, 8, malloc(sizeof(float) * 48 * 8), malloc(48) };
     fva = (pt_dataset){ 24, 1, 8, malloc(sizeof(float) * 24 * 8), malloc(24) };
-    ck_assert_int_eq(pt_model_features(ftr.x, &m, tr.x, 48), 0);
-    ck_assert_int_eq(pt_model_features(fva.x, &m, va.x, 24), 0);
+    ck_assert_int_eq(pt_model_features(ftr.x, &m, m.n - 1, tr.x, 48), 0);
+    ck_assert_int_eq(pt_model_features(fva.x, &m, m.n - 1, va.x, 24), 0);
     memcpy(ftr.y, tr.y, 48); memcpy(fva.y, va.y, 24);
     pt_finetune_config c = { .steps = 30, .batch = 8, .evals = 3, .lr = 0.05,
                              .backbone_lr = 0, .weight_decay = 0.01, .clip = 0, .seed = 11 };

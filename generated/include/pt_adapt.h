@@ -106,9 +106,9 @@ int pt_logreg_select(float *w, pt_logreg_choice *best,
                      const pt_lbfgs_opts *opts);
 /* <Declare the adaptation of a network> */
 /* feat[n][d] <- the representation of x[n][...]: the output of layers
-   [0, m->n - 1), d = pt_model_out_size(m, m->n - 1), computed in
-   batches of m->max_batch.  Return 0, or -1. */
-int pt_model_features(float *feat, pt_model *m, const float *x, int n);
+   [0, upto), d = pt_model_out_size(m, upto), computed in batches of
+   m->max_batch.  Return 0, or -1. */
+int pt_model_features(float *feat, pt_model *m, int upto, const float *x, int n);
 
 /* Copy the tensors of group `group` from src into dst, a network of the
    same architecture.  Return 0, or -1 (pt_fail) if the tensors differ. */

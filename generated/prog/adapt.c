@@ -322,6 +322,8 @@ static int run_baselines(adapt_run *a)
 }
 /* <Define the steps of adapt> */
 /* <Build the convolutional network of chapter 4> */
+enum { CNN_TRUNK = 7 };   /* conv, relu, pool, conv, relu, pool, flatten */
+
 static int build_cnn(pt_model *m, int width, int classes, uint64_t seed)
 {
     pt_rng init;
@@ -329,8 +331,10 @@ static int build_cnn(pt_model *m, int width, int classes, uint64_t seed)
     if (pt_model_init(m, 1, 28, 28) ||
         pt_model_conv(m, width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
         pt_model_conv(m, 2 * width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
-        pt_model_flatten(m) || pt_model_linear(m, 128) || pt_model_relu(m))
+        pt_model_flatten(m))
         return -1;
+    if (m->n != CNN_TRUNK) return pt_fail("build_cnn: the trunk has %d layers", m->n);
+    if (pt_model_linear(m, 128) || pt_model_relu(m)) return -1;
     m->group = PT_GROUP_HEAD;
     if (pt_model_linear(m, classes) || pt_model_alloc(m, 256)) return -1;
     pt_model_init_params(m, &init);
@@ -395,14 +399,14 @@ static int run_pretrain(adapt_run *a)
     return status;
 }
 /* <Probe the features of a network> */
-static int probe_network(adapt_run *a, const char *method, pt_model *m)
+static int probe_network(adapt_run *a, const char *method, pt_model *m, int upto)
 {
-    int d = (int)pt_model_out_size(m, m->n - 1);
+    int d = (int)pt_model_out_size(m, upto);
     float *ftr = malloc(sizeof(float) * (size_t)a->train.n * d);
     float *fte = malloc(sizeof(float) * (size_t)a->test.n * d);
     int status = !ftr || !fte ? pt_fail("out of memory for features")
-               : pt_model_features(ftr, m, a->train.x, a->train.n) ||
-                 pt_model_features(fte, m, a->test.x, a->test.n) ||
+               : pt_model_features(ftr, m, upto, a->train.x, a->train.n) ||
+                 pt_model_features(fte, m, upto, a->test.x, a->test.n) ||
                  standardize_features(ftr, fte, a, d) ? -1
                : probe_target(a, method, ftr, fte, d);
     free(ftr); free(fte);
@@ -412,9 +416,11 @@ static int probe_network(adapt_run *a, const char *method, pt_model *m)
 static int run_probe(adapt_run *a)
 {
     pt_model rnd;
-    if (run_pretrain(a) || probe_network(a, "probe", &a->pre)) return -1;
+    if (run_pretrain(a) || probe_network(a, "probe", &a->pre, CNN_TRUNK) ||
+        probe_network(a, "probe_hidden", &a->pre, a->pre.n - 1))
+        return -1;
     if (build_cnn(&rnd, a->width, PT_TASK_CLASSES, a->c.seed + 7)) return -1;
-    int status = probe_network(a, "random", &rnd);
+    int status = probe_network(a, "random", &rnd, CNN_TRUNK);
     pt_model_free(&rnd);
     return status;
 }
@@ -433,7 +439,7 @@ static int adapt_network(adapt_run *a, const char *method, int per, uint64_t see
     for (int t = 0; t < tries && status == 0; t++) {
         /* <Train one candidate and keep it if it is the best on validation> */
         int c = t;                            /* candidate t lives in m[t] */
-        pt_finetune_config fc = { .steps = per > 0 ? a->ft_steps : tr.n / 32, .batch = 32,
+        pt_finetune_config fc = { .steps = per > 0 ? a->ft_steps : 2 * tr.n / 32, .batch = 32,
                                   .evals = a->ft_evals, .lr = 2e-3, .backbone_lr = fractions[t],
                                   .weight_decay = 0.05, .clip = 5.0, .seed = seed };
         if (build_cnn(&m[c], a->width, PT_TASK_CLASSES, seed + 3)) { status = -1; break; }
@@ -461,11 +467,13 @@ static int adapt_network(adapt_run *a, const char *method, int per, uint64_t see
 static int run_finetune(adapt_run *a)
 {
     double t0 = pt_seconds();
-    pt_dataset va, te;
+    pt_dataset va, vall, te;
     int *tl = all_indices(a->test.n);
     if (!tl || run_pretrain(a) ||
         task_set(&va, &a->train, a->split.val, a->split.n_val, PT_TARGET_FIRST,
                  PT_TASK_CLASSES, a->ft_val_per_class, a->c.seed) ||
+        task_set(&vall, &a->train, a->split.val, a->split.n_val, PT_TARGET_FIRST,
+                 PT_TASK_CLASSES, 0, 0) ||
         task_set(&te, &a->test, tl, a->test.n, PT_TARGET_FIRST, PT_TASK_CLASSES, 0, 0)) {
         free(tl);
         return -1;
@@ -481,14 +489,14 @@ static int run_finetune(adapt_run *a)
             for (int r = 0; r < ns && status == 0; r++) {
                 unsigned long long seed = a->c.seed + (unsigned long long)r;
                 if (per == 0 && r > 0) acc[r] = acc[0];          /* the same sample */
-                else status = adapt_network(a, methods[k], per, seed, &va, &te, &acc[r]);
+                else status = adapt_network(a, methods[k], per, seed, per ? &va : &vall, &te, &acc[r]);
                 if (status == 0) status = table_add(a->table, methods[k], per, seed, acc[r]);
             }
             if (status == 0) record_point(a, methods[k], per, acc, ns);
         }
     pt_results_real(a->res, "finetune.backbone_lr", a->ft_backbone);
     pt_results_real(a->res, "target.finetune_scratch.seconds", pt_seconds() - t0);
-    pt_dataset_free(&va); pt_dataset_free(&te);
+    pt_dataset_free(&va); pt_dataset_free(&vall); pt_dataset_free(&te);
     return status;
 }
 /* <Train the network on all ten classes> */
@@ -581,7 +589,7 @@ int main(int argc, char **argv)
     a.opts = pt_lbfgs_defaults();
     a.opts.max_iter = smoke ? 25 : full ? 10 * max_iter : max_iter;
     a.width = width > 0 ? width : smoke ? 4 : full ? 32 : 16;
-    a.pre_epochs = smoke ? 1 : full ? 15 : 2;
+    a.pre_epochs = smoke ? 1 : full ? 15 : 3;
     a.ft_steps = smoke ? 10 : full ? 500 : 100;
     a.ft_evals = smoke ? 2 : full ? 10 : 3;
     a.ft_val_per_class = smoke ? 50 : full ? 1000 : 100;

@@ -54,17 +54,23 @@ void pt_im2col(float *col, const float *x, const pt_conv_shape *s, int n)
     for (int q = 0; q < s->c * K * K; q++) {
         int c = q / (K * K), a = q / K % K, e = q % K;
         float *out = col + (size_t)q * nP;
+        /* <Find the output columns t0, t1) that read inside the image> */
+        int t0 = 0, t1 = s->ow;
+        while (t0 < s->ow && t0 * s->stride - s->pad + e < 0) t0++;
+        while (t1 > t0 && (t1 - 1) * s->stride - s->pad + e >= s->w) t1--;
         for (int i = 0; i < n; i++) {
             const float *xc = x + ((size_t)i * s->c + c) * s->h * s->w;
             /* <Copy one image's shifted channel into the row> */
             for (int r = 0; r < s->oh; r++) {
                 int row = r * s->stride - s->pad + a;
                 float *o = out + (size_t)i * P + (size_t)r * s->ow;
-                for (int t = 0; t < s->ow; t++) {
-                    int cc = t * s->stride - s->pad + e;
-                    o[t] = row >= 0 && row < s->h && cc >= 0 && cc < s->w
-                               ? xc[(size_t)row * s->w + cc] : 0.0f;
-                }
+                if (row < 0 || row >= s->h) { memset(o, 0, sizeof(float) * s->ow); continue; }
+                const float *xr = xc + (size_t)row * s->w - s->pad + e;
+                int t = 0;
+                for (; t < t0; t++) o[t] = 0;
+                if (s->stride == 1) memcpy(o + t0, xr + t0, sizeof(float) * (t1 - t0));
+                else for (t = t0; t < t1; t++) o[t] = xr[(size_t)t * s->stride];
+                for (t = t1; t < s->ow; t++) o[t] = 0;
             }
         }
     }
@@ -98,6 +104,10 @@ void pt_col2im(float *dx, const float *col, const pt_conv_shape *s, int n)
         for (int a = 0; a < K; a++)
             for (int e = 0; e < K; e++) {
                 const float *in = col + ((size_t)(c * K + a) * K + e) * nP;
+                /* <Find the output columns t0, t1) that read inside the image> */
+                int t0 = 0, t1 = s->ow;
+                while (t0 < s->ow && t0 * s->stride - s->pad + e < 0) t0++;
+                while (t1 > t0 && (t1 - 1) * s->stride - s->pad + e >= s->w) t1--;
                 for (int i = 0; i < n; i++) {
                     float *xc = dx + ((size_t)i * s->c + c) * s->h * s->w;
                     /* <Add one row's gradients to the shifted channel> */
@@ -105,10 +115,8 @@ void pt_col2im(float *dx, const float *col, const pt_conv_shape *s, int n)
                         int row = r * s->stride - s->pad + a;
                         if (row < 0 || row >= s->h) continue;
                         const float *g = in + (size_t)i * P + (size_t)r * s->ow;
-                        for (int t = 0; t < s->ow; t++) {
-                            int cc = t * s->stride - s->pad + e;
-                            if (cc >= 0 && cc < s->w) xc[(size_t)row * s->w + cc] += g[t];
-                        }
+                        float *xr = xc + (size_t)row * s->w - s->pad + e;
+                        for (int t = t0; t < t1; t++) xr[(size_t)t * s->stride] += g[t];
                     }
                 }
             }

@@ -6,9 +6,10 @@
 #include "pt_adapt.h"
 
 /* <Compute the representation in batches> */
-int pt_model_features(float *feat, pt_model *m, const float *x, int n)
+int pt_model_features(float *feat, pt_model *m, int upto, const float *x, int n)
 {
-    int upto = m->n - 1, B = m->max_batch;
+    int B = m->max_batch;
+    if (upto < 1 || upto > m->n) return pt_fail("pt_model_features: no layer %d", upto);
     size_t in = (size_t)m->in_c * m->in_h * m->in_w, d = pt_model_out_size(m, upto);
     for (int i0 = 0; i0 < n; i0 += B) {
         int nb = n - i0 < B ? n - i0 : B;

@@ -71,7 +71,8 @@ void pt_maxpool2_forward(float *y, const float *x, int n, int c, int h, int w)
         for (int r = 0; r < oh; r++)
             for (int t = 0; t < ow; t++) {
                 const float *q = xp + (size_t)2 * r * w + 2 * t;
-                yp[r * ow + t] = fmaxf(fmaxf(q[0], q[1]), fmaxf(q[w], q[w + 1]));
+                float top = q[0] > q[1] ? q[0] : q[1], bot = q[w] > q[w + 1] ? q[w] : q[w + 1];
+                yp[r * ow + t] = top > bot ? top : bot;
             }
     }
 }
@@ -80,11 +81,11 @@ void pt_maxpool2_backward(float *dx, const float *dy, const float *x,
                           int n, int c, int h, int w)
 {
     int oh = h / 2, ow = w / 2;
-    memset(dx, 0, sizeof(float) * (size_t)n * c * h * w);
     #pragma omp parallel for schedule(static) if ((size_t)n * c * h * w > 65536)
     for (long long pc = 0; pc < (long long)n * c; pc++) {
         const float *xp = x + (size_t)pc * h * w;
         float *dp = dx + (size_t)pc * h * w;
+        memset(dp, 0, sizeof(float) * h * w);
         for (int r = 0; r < oh; r++)
             for (int t = 0; t < ow; t++) {
                 size_t q = (size_t)2 * r * w + 2 * t, best = q;
