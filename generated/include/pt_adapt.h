@@ -104,6 +104,12 @@ int pt_logreg_select(float *w, pt_logreg_choice *best,
                      const float *xva, const unsigned char *yva, int nva,
                      int d, int k, const double *grid, int ngrid,
                      const pt_lbfgs_opts *opts);
+/* <Declare the choice of the penalty on validation data> */
+/* the probes' grid of lambda, descending: 1e1 .. 1e-4; the ten-class
+   probes use its last PT_LAMBDAS_10 values, pt_lambdas + PT_LAMBDAS -
+   PT_LAMBDAS_10 */
+enum { PT_LAMBDAS = 6, PT_LAMBDAS_10 = 3 };
+extern const double pt_lambdas[PT_LAMBDAS];
 /* <Declare the adaptation of a network> */
 /* feat[n][d] <- the representation of x[n][...]: the output of layers
    [0, upto), d = pt_model_out_size(m, upto), computed in batches of
@@ -136,5 +142,11 @@ typedef struct pt_finetune_report {
    earliest on ties).  rep may be NULL.  Return 0, or -1. */
 int pt_finetune(pt_model *m, const pt_dataset *train, const pt_dataset *val,
                 const pt_finetune_config *c, pt_finetune_report *rep);
+/* <Declare the adaptation of a network> */
+/* the convolutional trunk of the book's networks on a new model of
+   28 x 28 grey images: conv(width) relu pool conv(2 width) relu pool
+   flatten, PT_TRUNK_LAYERS layers.  Return 0, or -1. */
+#define PT_TRUNK_LAYERS 7
+int pt_model_trunk(pt_model *m, int width);
 
 #endif

@@ -56,7 +56,6 @@ size_t pt_ntxent_workspace(int m, int d);    /* floats of scratch for pt_ntxent 
 double pt_ntxent(float *dz, const float *z, const int *group, int m, int d, double tau,
                  pt_ntxent_form form, float *work);
 /* <Declare SimCLR training> */
-#define PT_SIMCLR_TRUNK 7        /* conv, relu, pool, conv, relu, pool, flatten */
 int pt_simclr_network(pt_model *m, int width, int hidden, int proj, int max_batch,
                       uint64_t seed);
 

@@ -139,10 +139,6 @@ static int standardize_features(float *ftr, float *fte, adapt_run *a, int d)
     return 0;
 }
 /* <Fit a probe on all ten classes> */
-static const double lambda_grid[] = { 1e1, 1, 1e-1, 1e-2, 1e-3, 1e-4 };
-enum { N_LAMBDA = sizeof lambda_grid / sizeof lambda_grid[0] };
-static const double *const lambda_grid10 = lambda_grid + 3;   /* 1e-2 .. 1e-4 */
-enum { N_LAMBDA10 = N_LAMBDA - 3 };
 
 static int probe_all_classes(adapt_run *a, const char *name,
                              const float *ftr, const float *fte, int d)
@@ -161,7 +157,8 @@ static int probe_all_classes(adapt_run *a, const char *name,
         pt_gather(xtr, ytr, ftr, a->train.y, a->split.train, ntr, d, 0);
         pt_gather(xva, yva, ftr, a->train.y, a->split.val, nva, d, 0);
         if (pt_logreg_select(w, &best, xtr, ytr, ntr, xva, yva, nva, d, k,
-                             lambda_grid10, N_LAMBDA10, &a->opts) == 0) {
+                             pt_lambdas + PT_LAMBDAS - PT_LAMBDAS_10, PT_LAMBDAS_10,
+                             &a->opts) == 0) {
             double acc = pt_logreg_accuracy(w, fte, a->test.y, a->test.n, d, k);
             char key[96];
             snprintf(key, sizeof key, "%s.test_acc", name);   pt_results_real(a->res, key, acc);
@@ -235,7 +232,7 @@ static int fit_target(adapt_run *a, target_sets *t, const char *method,
     else {
         pt_gather(x, y, ftr, a->train.y, t->idx, m, d, PT_TARGET_FIRST);
         if (pt_logreg_select(w, &best, x, y, m, t->xva, t->yva, t->nva, d, k,
-                             lambda_grid, N_LAMBDA, &a->opts) == 0) {
+                             pt_lambdas, PT_LAMBDAS, &a->opts) == 0) {
             *acc = pt_logreg_accuracy(w, t->xte, t->yte, t->nte, d, k);
             fprintf(a->fits, "%s\t%d\t%llu\t%g\t%.6f\t%.6f\t%d\t%d\n", method, per,
                     seed, best.lambda, best.val_acc, *acc, best.rep.iters, best.rep.status);
@@ -322,19 +319,11 @@ static int run_baselines(adapt_run *a)
 }
 /* <Define the steps of adapt> */
 /* <Build the convolutional network of chapter 4> */
-enum { CNN_TRUNK = 7 };   /* conv, relu, pool, conv, relu, pool, flatten */
-
 static int build_cnn(pt_model *m, int width, int classes, uint64_t seed)
 {
     pt_rng init;
     pt_rng_seed(&init, seed);
-    if (pt_model_init(m, 1, 28, 28) ||
-        pt_model_conv(m, width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
-        pt_model_conv(m, 2 * width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
-        pt_model_flatten(m))
-        return -1;
-    if (m->n != CNN_TRUNK) return pt_fail("build_cnn: the trunk has %d layers", m->n);
-    if (pt_model_linear(m, 128) || pt_model_relu(m)) return -1;
+    if (pt_model_trunk(m, width) || pt_model_linear(m, 128) || pt_model_relu(m)) return -1;
     m->group = PT_GROUP_HEAD;
     if (pt_model_linear(m, classes) || pt_model_alloc(m, 256)) return -1;
     pt_model_init_params(m, &init);
@@ -416,11 +405,11 @@ static int probe_network(adapt_run *a, const char *method, pt_model *m, int upto
 static int run_probe(adapt_run *a)
 {
     pt_model rnd;
-    if (run_pretrain(a) || probe_network(a, "probe", &a->pre, CNN_TRUNK) ||
+    if (run_pretrain(a) || probe_network(a, "probe", &a->pre, PT_TRUNK_LAYERS) ||
         probe_network(a, "probe_hidden", &a->pre, a->pre.n - 1))
         return -1;
     if (build_cnn(&rnd, a->width, PT_TASK_CLASSES, a->c.seed + 7)) return -1;
-    int status = probe_network(a, "random", &rnd, CNN_TRUNK);
+    int status = probe_network(a, "random", &rnd, PT_TRUNK_LAYERS);
     pt_model_free(&rnd);
     return status;
 }

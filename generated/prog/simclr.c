@@ -23,6 +23,8 @@ typedef struct simclr_run {
     const char *resume;
 } simclr_run;
 
+static int trained_net(simclr_run *r);   /* the network, trained or read */
+
 /* <Draw views of test images> */
 static int run_views(simclr_run *r)
 {
@@ -129,6 +131,129 @@ static int run_temperature(simclr_run *r)
     free(z); free(u);
     return status;
 }
+/* <Measure the encoder by linear probes> */
+static int features(float **f, pt_model *m, int upto, const pt_dataset *d, int *dim)
+{
+    *dim = (int)pt_model_out_size(m, upto);
+    *f = malloc(sizeof(float) * (size_t)d->n * *dim);
+    if (!*f) return pt_fail("out of memory for features");
+    return pt_model_features(*f, m, upto, d->x, d->n);
+}
+
+/* probe ftr/fte (standardised in place); test accuracy in *acc */
+static int probe_features(simclr_run *r, const char *name, float *ftr, float *fte, int d,
+                          double *acc)
+{
+    const pt_split *sp = &r->split;
+    int k = PT_FMNIST_CLASSES, status = -1;
+    float *xtr = malloc(sizeof(float) * (size_t)sp->n_train * d);
+    float *xva = malloc(sizeof(float) * (size_t)sp->n_val * d);
+    float *mu = malloc(sizeof(float) * d), *sd = malloc(sizeof(float) * d);
+    float *w = malloc(sizeof(float) * (size_t)k * (d + 1));
+    unsigned char *ytr = malloc(sp->n_train), *yva = malloc(sp->n_val);
+    pt_logreg_choice best;
+    pt_lbfgs_opts opts = pt_lbfgs_defaults();
+    opts.max_iter = r->c.profile == PT_SMOKE ? 25 : 100;
+    if (!xtr || !xva || !mu || !sd || !w || !ytr || !yva) pt_fail("out of memory for %s", name);
+    else {
+        pt_gather(xtr, ytr, ftr, r->train.y, sp->train, sp->n_train, d, 0);
+        pt_col_mean(mu, xtr, sp->n_train, d);
+        pt_col_std(sd, xtr, mu, sp->n_train, d);
+        pt_standardize(ftr, mu, sd, r->train.n, d);
+        pt_standardize(fte, mu, sd, r->test.n, d);
+        pt_gather(xtr, ytr, ftr, r->train.y, sp->train, sp->n_train, d, 0);
+        pt_gather(xva, yva, ftr, r->train.y, sp->val, sp->n_val, d, 0);
+        memset(w, 0, sizeof(float) * (size_t)k * (d + 1));
+        if (pt_logreg_select(w, &best, xtr, ytr, sp->n_train, xva, yva, sp->n_val, d, k,
+                             pt_lambdas + PT_LAMBDAS - PT_LAMBDAS_10, PT_LAMBDAS_10,
+                             &opts) == 0) {
+            *acc = pt_logreg_accuracy(w, fte, r->test.y, r->test.n, d, k);
+            char key[96];
+            snprintf(key, sizeof key, "%s.test_acc", name);  pt_results_real(r->res, key, *acc);
+            snprintf(key, sizeof key, "%s.val_acc", name);   pt_results_real(r->res, key, best.val_acc);
+            snprintf(key, sizeof key, "%s.lambda", name);    pt_results_real(r->res, key, best.lambda);
+            fprintf(stderr, "simclr: %s: lambda %g, validation %.4f, test %.4f\n", name,
+                    best.lambda, best.val_acc, *acc);
+            status = 0;
+        }
+    }
+    free(xtr); free(xva); free(mu); free(sd); free(w); free(ytr); free(yva);
+    return status;
+}
+
+static int probe_layer(simclr_run *r, const char *name, pt_model *m, int upto)
+{
+    float *ftr = NULL, *fte = NULL;
+    int d;
+    double acc, t0 = pt_seconds();
+    int status = features(&ftr, m, upto, &r->train, &d) || features(&fte, m, upto, &r->test, &d)
+               ? -1 : probe_features(r, name, ftr, fte, d, &acc);
+    char key[96];
+    snprintf(key, sizeof key, "%s.seconds", name);
+    pt_results_real(r->res, key, pt_seconds() - t0);
+    free(ftr); free(fte);
+    return status;
+}
+
+static int run_probe(simclr_run *r)
+{
+    if (trained_net(r) || probe_layer(r, "probe_h", &r->net, PT_TRUNK_LAYERS)) return -1;
+    return r->proj > 0 ? probe_layer(r, "probe_z", &r->net, r->net.n) : 0;
+}
+/* <Measure the encoder by neighbours and clusters> */
+/* *acc <- the 20-NN test accuracy of h among the training pool's h */
+static int knn_h(simclr_run *r, double *acc)
+{
+    float *ftr = NULL, *fte = NULL, *pool = NULL;
+    unsigned char *ypool = NULL;
+    int d, status = -1;
+    if (features(&ftr, &r->net, PT_TRUNK_LAYERS, &r->train, &d) == 0 &&
+        features(&fte, &r->net, PT_TRUNK_LAYERS, &r->test, &d) == 0 &&
+        (pool = malloc(sizeof(float) * (size_t)r->split.n_train * d)) &&
+        (ypool = malloc(r->split.n_train))) {
+        pt_gather(pool, ypool, ftr, r->train.y, r->split.train, r->split.n_train, d, 0);
+        *acc = pt_knn_accuracy(pool, ypool, r->split.n_train, fte, r->test.y, r->test.n,
+                               d, 20, PT_FMNIST_CLASSES);
+        if (!isnan(*acc)) {
+            fprintf(stderr, "simclr: 20-nearest-neighbour test accuracy %.4f\n", *acc);
+            status = 0;
+        }
+    }
+    free(ftr); free(fte); free(pool); free(ypool);
+    return status;
+}
+
+static int run_knn(simclr_run *r)
+{
+    double acc, t0 = pt_seconds();
+    if (trained_net(r) || knn_h(r, &acc)) return -1;
+    pt_results_real(r->res, "knn.test_acc", acc);
+    pt_results_real(r->res, "knn.seconds", pt_seconds() - t0);
+    return 0;
+}
+
+static int run_kmeans(simclr_run *r)
+{
+    float *fte = NULL, *centres = NULL;
+    int *assign = NULL, *truth = NULL, d, status = -1;
+    if (trained_net(r) == 0 && features(&fte, &r->net, PT_TRUNK_LAYERS, &r->test, &d) == 0 &&
+        (centres = malloc(sizeof(float) * PT_FMNIST_CLASSES * (size_t)d)) &&
+        (assign = malloc(sizeof(int) * r->test.n)) && (truth = malloc(sizeof(int) * r->test.n))) {
+        int it = pt_kmeans(assign, centres, fte, r->test.n, d, PT_FMNIST_CLASSES, 100, r->c.seed);
+        for (int i = 0; i < r->test.n; i++) truth[i] = r->test.y[i];
+        if (it >= 0) {
+            double ari = pt_adjusted_rand(assign, truth, r->test.n, PT_FMNIST_CLASSES,
+                                          PT_FMNIST_CLASSES);
+            pt_results_real(r->res, "kmeans.ari", ari);
+            pt_results_int(r->res, "kmeans.iterations", it);
+            fprintf(stderr, "simclr: k-means on h: adjusted Rand index %.4f (%d iterations)\n",
+                    ari, it);
+            status = 0;
+        }
+    }
+    free(fte); free(centres); free(assign); free(truth);
+    return status;
+}
 /* <Train the SimCLR network, or read its checkpoint> */
 static int build_net(simclr_run *r)
 {
@@ -167,8 +292,19 @@ static int run_train(simclr_run *r)
     c.log_every = per_epoch / 4 > 0 ? per_epoch / 4 : 1;
     c.checkpoint = ckpt;
     c.checkpoint_every = 100;
-    if ((!r->resume || pt_checkpoint_load(r->resume, &r->net.params, &o, &run) == 0) &&
-        pt_simclr_train(&r->net, &o, &r->train, &c, &run) == 0 && write_curves(r, &run) == 0) {
+    int ok = !r->resume || pt_checkpoint_load(r->resume, &r->net.params, &o, &run) == 0;
+    /* <Stop after the first epoch and measure the neighbours> */
+    if (ok && c.epochs > 1 && run.step < per_epoch) {
+        pt_simclr_config first = c;
+        first.stop_at = per_epoch;
+        double acc;
+        ok = pt_simclr_train(&r->net, &o, &r->train, &first, &run) == 0 && knn_h(r, &acc) == 0;
+        if (ok) {
+            pt_results_real(r->res, "epoch1.knn.test_acc", acc);
+            pt_results_real(r->res, "epoch1.loss", run.hist[(size_t)(run.rows - 1) * PT_HIST_COLS + 2]);
+        }
+    }
+    if (ok && pt_simclr_train(&r->net, &o, &r->train, &c, &run) == 0 && write_curves(r, &run) == 0) {
         const float *last = run.rows ? run.hist + (size_t)(run.rows - 1) * PT_HIST_COLS : NULL;
         pt_results_real(r->res, "train.seconds", run.seconds);
         pt_results_int(r->res, "train.epochs", c.epochs);
@@ -191,6 +327,7 @@ static int run_train(simclr_run *r)
     return status;
 }
 
+/* <Train the SimCLR network, or read its checkpoint> */
 /* the trained network: in memory after train, else from the checkpoint */
 static int trained_net(simclr_run *r)
 {
@@ -201,122 +338,6 @@ static int trained_net(simclr_run *r)
     if (pt_checkpoint_load(ckpt, &r->net.params, NULL, NULL))
         return pt_fail("%s (run 'simclr train' with the same options first)", pt_errmsg());
     return 0;
-}
-/* <Measure the encoder by linear probes> */
-static int features(float **f, pt_model *m, int upto, const pt_dataset *d, int *dim)
-{
-    *dim = (int)pt_model_out_size(m, upto);
-    *f = malloc(sizeof(float) * (size_t)d->n * *dim);
-    if (!*f) return pt_fail("out of memory for features");
-    return pt_model_features(*f, m, upto, d->x, d->n);
-}
-
-/* probe ftr/fte (standardised in place); test accuracy in *acc */
-static int probe_features(simclr_run *r, const char *name, float *ftr, float *fte, int d,
-                          double *acc)
-{
-    static const double grid[] = { 1e-2, 1e-3, 1e-4 };
-    const pt_split *sp = &r->split;
-    int k = PT_FMNIST_CLASSES, status = -1;
-    float *xtr = malloc(sizeof(float) * (size_t)sp->n_train * d);
-    float *xva = malloc(sizeof(float) * (size_t)sp->n_val * d);
-    float *mu = malloc(sizeof(float) * d), *sd = malloc(sizeof(float) * d);
-    float *w = malloc(sizeof(float) * (size_t)k * (d + 1));
-    unsigned char *ytr = malloc(sp->n_train), *yva = malloc(sp->n_val);
-    pt_logreg_choice best;
-    pt_lbfgs_opts opts = pt_lbfgs_defaults();
-    opts.max_iter = r->c.profile == PT_SMOKE ? 25 : 100;
-    if (!xtr || !xva || !mu || !sd || !w || !ytr || !yva) pt_fail("out of memory for %s", name);
-    else {
-        pt_gather(xtr, ytr, ftr, r->train.y, sp->train, sp->n_train, d, 0);
-        pt_col_mean(mu, xtr, sp->n_train, d);
-        pt_col_std(sd, xtr, mu, sp->n_train, d);
-        pt_standardize(ftr, mu, sd, r->train.n, d);
-        pt_standardize(fte, mu, sd, r->test.n, d);
-        pt_gather(xtr, ytr, ftr, r->train.y, sp->train, sp->n_train, d, 0);
-        pt_gather(xva, yva, ftr, r->train.y, sp->val, sp->n_val, d, 0);
-        memset(w, 0, sizeof(float) * (size_t)k * (d + 1));
-        if (pt_logreg_select(w, &best, xtr, ytr, sp->n_train, xva, yva, sp->n_val, d, k,
-                             grid, 3, &opts) == 0) {
-            *acc = pt_logreg_accuracy(w, fte, r->test.y, r->test.n, d, k);
-            char key[96];
-            snprintf(key, sizeof key, "%s.test_acc", name);  pt_results_real(r->res, key, *acc);
-            snprintf(key, sizeof key, "%s.val_acc", name);   pt_results_real(r->res, key, best.val_acc);
-            snprintf(key, sizeof key, "%s.lambda", name);    pt_results_real(r->res, key, best.lambda);
-            fprintf(stderr, "simclr: %s: lambda %g, validation %.4f, test %.4f\n", name,
-                    best.lambda, best.val_acc, *acc);
-            status = 0;
-        }
-    }
-    free(xtr); free(xva); free(mu); free(sd); free(w); free(ytr); free(yva);
-    return status;
-}
-
-static int probe_layer(simclr_run *r, const char *name, pt_model *m, int upto)
-{
-    float *ftr = NULL, *fte = NULL;
-    int d;
-    double acc, t0 = pt_seconds();
-    int status = features(&ftr, m, upto, &r->train, &d) || features(&fte, m, upto, &r->test, &d)
-               ? -1 : probe_features(r, name, ftr, fte, d, &acc);
-    char key[96];
-    snprintf(key, sizeof key, "%s.seconds", name);
-    pt_results_real(r->res, key, pt_seconds() - t0);
-    free(ftr); free(fte);
-    return status;
-}
-
-static int run_probe(simclr_run *r)
-{
-    if (trained_net(r) || probe_layer(r, "probe_h", &r->net, PT_SIMCLR_TRUNK)) return -1;
-    return r->proj > 0 ? probe_layer(r, "probe_z", &r->net, r->net.n) : 0;
-}
-/* <Measure the encoder by neighbours and clusters> */
-static int run_knn(simclr_run *r)
-{
-    float *ftr = NULL, *fte = NULL, *pool = NULL;
-    unsigned char *ypool = NULL;
-    int d, status = -1;
-    double t0 = pt_seconds();
-    if (trained_net(r) == 0 && features(&ftr, &r->net, PT_SIMCLR_TRUNK, &r->train, &d) == 0 &&
-        features(&fte, &r->net, PT_SIMCLR_TRUNK, &r->test, &d) == 0 &&
-        (pool = malloc(sizeof(float) * (size_t)r->split.n_train * d)) &&
-        (ypool = malloc(r->split.n_train))) {
-        pt_gather(pool, ypool, ftr, r->train.y, r->split.train, r->split.n_train, d, 0);
-        double acc = pt_knn_accuracy(pool, ypool, r->split.n_train, fte, r->test.y, r->test.n,
-                                     d, 20, PT_FMNIST_CLASSES);
-        if (!isnan(acc)) {
-            pt_results_real(r->res, "knn.test_acc", acc);
-            pt_results_real(r->res, "knn.seconds", pt_seconds() - t0);
-            fprintf(stderr, "simclr: 20-nearest-neighbour test accuracy %.4f\n", acc);
-            status = 0;
-        }
-    }
-    free(ftr); free(fte); free(pool); free(ypool);
-    return status;
-}
-
-static int run_kmeans(simclr_run *r)
-{
-    float *fte = NULL, *centres = NULL;
-    int *assign = NULL, *truth = NULL, d, status = -1;
-    if (trained_net(r) == 0 && features(&fte, &r->net, PT_SIMCLR_TRUNK, &r->test, &d) == 0 &&
-        (centres = malloc(sizeof(float) * PT_FMNIST_CLASSES * (size_t)d)) &&
-        (assign = malloc(sizeof(int) * r->test.n)) && (truth = malloc(sizeof(int) * r->test.n))) {
-        int it = pt_kmeans(assign, centres, fte, r->test.n, d, PT_FMNIST_CLASSES, 100, r->c.seed);
-        for (int i = 0; i < r->test.n; i++) truth[i] = r->test.y[i];
-        if (it >= 0) {
-            double ari = pt_adjusted_rand(assign, truth, r->test.n, PT_FMNIST_CLASSES,
-                                          PT_FMNIST_CLASSES);
-            pt_results_real(r->res, "kmeans.ari", ari);
-            pt_results_int(r->res, "kmeans.iterations", it);
-            fprintf(stderr, "simclr: k-means on h: adjusted Rand index %.4f (%d iterations)\n",
-                    ari, it);
-            status = 0;
-        }
-    }
-    free(fte); free(centres); free(assign); free(truth);
-    return status;
 }
 
 typedef struct { const char *name; int (*run)(simclr_run *r); } simclr_step;

@@ -40,22 +40,33 @@ void pt_resample(float *out, int oh, int ow, const float *in, int h, int w,
         }
 }
 /* <Draw a crop box> */
+/* sides (*rh, *rw) of a rectangle of area s h w, s uniform on [s_lo, s_hi],
+   width / height log-uniform on [r_lo, r_hi], that fits in h x w: up to
+   ten draws; 0 if none fitted */
+static int draw_rect(double *rh, double *rw, int h, int w, double s_lo, double s_hi,
+                     double r_lo, double r_hi, pt_rng *rng)
+{
+    for (int tries = 0; tries < 10; tries++) {
+        double s = s_lo + (s_hi - s_lo) * pt_rng_uniform(rng);
+        double r = exp(log(r_lo) + (log(r_hi) - log(r_lo)) * pt_rng_uniform(rng));
+        *rw = sqrt(s * h * w * r);
+        *rh = sqrt(s * h * w / r);
+        if (*rw <= w && *rh <= h) return 1;
+    }
+    return 0;
+}
+
 static void draw_box(float *y0, float *x0, float *bh, float *bw, int h, int w,
                      const pt_augment *a, pt_rng *rng)
 {
-    for (int tries = 0; tries < 10; tries++) {
-        double s = a->scale_lo + (a->scale_hi - a->scale_lo) * pt_rng_uniform(rng);
-        double lr = log(a->ratio_lo) + (log(a->ratio_hi) - log(a->ratio_lo)) * pt_rng_uniform(rng);
-        double r = exp(lr), area = s * h * w;
-        double cw = sqrt(area * r), ch = sqrt(area / r);
-        if (cw <= w && ch <= h) {
-            *bh = (float)ch; *bw = (float)cw;
-            *y0 = (float)((h - ch) * pt_rng_uniform(rng));
-            *x0 = (float)((w - cw) * pt_rng_uniform(rng));
-            return;
-        }
+    double ch, cw;
+    if (draw_rect(&ch, &cw, h, w, a->scale_lo, a->scale_hi, a->ratio_lo, a->ratio_hi, rng)) {
+        *bh = (float)ch; *bw = (float)cw;
+        *y0 = (float)((h - ch) * pt_rng_uniform(rng));
+        *x0 = (float)((w - cw) * pt_rng_uniform(rng));
+    } else {
+        *y0 = *x0 = 0; *bh = (float)h; *bw = (float)w;
     }
-    *y0 = *x0 = 0; *bh = (float)h; *bw = (float)w;
 }
 /* <Flip, and jitter brightness and contrast> */
 void pt_flip_h(float *x, int h, int w)
@@ -112,17 +123,13 @@ void pt_erase(float *x, int h, int w, int y0, int x0, int eh, int ew, pt_rng *rn
 
 static void random_erase(float *x, int h, int w, const pt_augment *a, pt_rng *rng)
 {
-    for (int tries = 0; tries < 10; tries++) {
-        double s = a->erase_lo + (a->erase_hi - a->erase_lo) * pt_rng_uniform(rng);
-        double r = exp(log(0.3) + (log(3.3) - log(0.3)) * pt_rng_uniform(rng));
-        int eh = (int)lround(sqrt(s * h * w / r)), ew = (int)lround(sqrt(s * h * w * r));
-        if (eh >= 1 && ew >= 1 && eh <= h && ew <= w) {
-            int y0 = (int)pt_rng_below(rng, (uint32_t)(h - eh + 1));
-            int x0 = (int)pt_rng_below(rng, (uint32_t)(w - ew + 1));
-            pt_erase(x, h, w, y0, x0, eh, ew, rng);
-            return;
-        }
-    }
+    double rh, rw;
+    if (!draw_rect(&rh, &rw, h, w, a->erase_lo, a->erase_hi, 0.3, 3.3, rng)) return;
+    int eh = (int)lround(rh), ew = (int)lround(rw);
+    if (eh < 1 || ew < 1) return;
+    int y0 = (int)pt_rng_below(rng, (uint32_t)(h - eh + 1));
+    int x0 = (int)pt_rng_below(rng, (uint32_t)(w - ew + 1));
+    pt_erase(x, h, w, y0, x0, eh, ew, rng);
 }
 /* <Make one view of an image> */
 void pt_augment_view(float *out, const float *in, int h, int w, const pt_augment *a,

@@ -19,6 +19,16 @@ int pt_model_features(float *feat, pt_model *m, int upto, const float *x, int n)
     }
     return 0;
 }
+/* <Build the convolutional trunk> */
+int pt_model_trunk(pt_model *m, int width)
+{
+    if (pt_model_init(m, 1, 28, 28) ||
+        pt_model_conv(m, width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
+        pt_model_conv(m, 2 * width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
+        pt_model_flatten(m))
+        return -1;
+    return m->n == PT_TRUNK_LAYERS ? 0 : pt_fail("pt_model_trunk: %d layers", m->n);
+}
 /* <Copy one group of parameters> */
 int pt_params_copy_group(pt_params *dst, const pt_params *src, int group)
 {

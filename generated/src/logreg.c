@@ -152,6 +152,8 @@ double pt_logreg_accuracy(const float *w, const float *x,
     }
     return n > 0 ? (double)right / n : 0;
 }
+/* <Define the grid of penalties> */
+const double pt_lambdas[PT_LAMBDAS] = { 1e1, 1, 1e-1, 1e-2, 1e-3, 1e-4 };
 /* <Choose the penalty on validation data> */
 int pt_logreg_select(float *w, pt_logreg_choice *best,
                      const float *xtr, const unsigned char *ytr, int ntr,

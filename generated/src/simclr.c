@@ -4,21 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "pt_base.h"
+#include "pt_adapt.h"
 #include "pt_simclr.h"
 
 /* <Build the SimCLR network> */
-/* the encoder (trunk of width w) and, if proj > 0, a head of `hidden`
-   units and `proj` outputs; the trunk is layers [0, PT_SIMCLR_TRUNK) */
+/* the encoder (chapter 5's trunk, layers [0, PT_TRUNK_LAYERS)) and, if
+   proj > 0, a head of `hidden` units and `proj` outputs */
 int pt_simclr_network(pt_model *m, int width, int hidden, int proj, int max_batch,
                       uint64_t seed)
 {
     pt_rng init;
     pt_rng_seed(&init, seed);
-    if (pt_model_init(m, 1, 28, 28) ||
-        pt_model_conv(m, width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
-        pt_model_conv(m, 2 * width, 3, 1, 1) || pt_model_relu(m) || pt_model_maxpool(m) ||
-        pt_model_flatten(m))
-        return -1;
+    if (pt_model_trunk(m, width)) return -1;
     m->group = PT_GROUP_HEAD;
     if (proj > 0 && (pt_model_linear(m, hidden) || pt_model_relu(m) || pt_model_linear(m, proj)))
         return -1;
