@@ -135,11 +135,13 @@ out/lib/libptcuda.a: $(CU_OBJ)
 # ---- Experiments: each program run under a profile writes out/data/NAME. ----
 out/data/%/results.tsv: out/bin/% out/stamps/value-PROFILE out/stamps/value-SEED
 	out/bin/$* --profile $(PROFILE) --seed $(SEED) --out out/data/$*
+# Chapter 6 compares its encoder with the one chapter 5 pretrains and saves.
+out/data/simclr/results.tsv: out/data/adapt/results.tsv
 experiments: $(RESULTS)
 
 # ---- Figures: one gnuplot run draws both the PDF and the SVG. ----
 .SECONDEXPANSION:
-out/figures/%.pdf out/figures/%.svg: figures/%.gp figures/render.gp out/data/$$(firstword $$(subst -, ,$$*))/results.tsv
+out/figures/%.pdf out/figures/%.svg: figures/%.gp figures/render.gp $(wildcard figures/*.gpi) out/data/$$(firstword $$(subst -, ,$$*))/results.tsv
 	@mkdir -p $(@D)
 	gnuplot -e "data='out/data/$(firstword $(subst -, ,$*))'; out='out/figures/$*'; script='$<'" figures/render.gp
 figures: $(FIGFILES)

@@ -1,6 +1,9 @@
 /* check_adapt.c: tests of Chapter 5 (split, L-BFGS, logistic regression,
    features and fine-tuning). */
+#define _GNU_SOURCE
 #include <check.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +344,89 @@ START_TEST(test_sample_has_n_per_target_class_and_is_nested)
 }
 END_TEST
 
+/* Features that name the class (a one-hot code plus a little noise): a
+   probe on any sample with a label of every class must be perfect. */
+START_TEST(test_probe_sample_on_separable_features)
+{
+    enum { N = 3000, D = 10 };
+    unsigned char *y = labels(N);
+    float *f = malloc(sizeof(float) * N * D);
+    pt_rng rng;
+    pt_rng_seed(&rng, 5);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < D; j++) f[i * D + j] = (j == y[i]) + 0.05f * (float)pt_rng_normal(&rng);
+    pt_split s;
+    pt_probe_task t;
+    ck_assert_int_eq(pt_split_holdout(&s, y, N, 0, 10, 20, 1), 0);
+    /* the target task: validation and test (here the first 500 rows) of classes 5..9 */
+    ck_assert_int_eq(pt_probe_task_make(&t, f, y, s.val, s.n_val, f, y, 500, PT_TARGET_FIRST,
+                                        PT_TASK_CLASSES, D), 0);
+    ck_assert_int_eq(t.nva, 20 * PT_TASK_CLASSES);
+    int nte = 0;
+    for (int i = 0; i < 500; i++) nte += y[i] >= PT_TARGET_FIRST;
+    ck_assert_int_eq(t.nte, nte);
+    for (int i = 0; i < t.nva; i++) ck_assert_int_lt(t.yva[i], PT_TASK_CLASSES);
+    for (int i = 0; i < t.nte; i++) ck_assert_int_lt(t.yte[i], PT_TASK_CLASSES);
+    double acc = -1;
+    pt_logreg_choice best;
+    ck_assert_int_eq(pt_probe_sample(&acc, &best, &t, f, y, s.train, s.n_train, 2, 3,
+                                     pt_lambdas, PT_LAMBDAS, NULL), 0);
+    ck_assert_double_eq(acc, 1.0);
+    ck_assert_double_eq(best.val_acc, 1.0);
+    ck_assert_int_eq(pt_probe_sample(&acc, &best, &t, f, y, s.train, s.n_train, 100000, 3,
+                                     pt_lambdas, PT_LAMBDAS, NULL), -1);   /* too few */
+    pt_probe_task_free(&t);
+    pt_split_free(&s);
+    free(f); free(y);
+}
+END_TEST
+
+START_TEST(test_curve_table_and_point_by_hand)
+{
+    char dir[] = "/tmp/pt-curve-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    pt_curve c = { 0 };
+    const double acc[3] = { 0.5, 0.6, 0.7 };
+    for (int i = 0; i < 3; i++) ck_assert_int_eq(pt_curve_add(&c, "probe", 10, 1 + i, acc[i]), 0);
+    ck_assert_int_eq(pt_curve_add(&c, "probe", 0, 1, 0.75), 0);
+    pt_results *r = pt_results_new();
+    ck_assert_double_eq_tol(pt_curve_point(r, "target", "probe", 10, acc, 3), 0.6, 1e-12);
+    ck_assert_double_eq_tol(pt_curve_point(r, "target", "probe", 0, acc + 2, 1), 0.7, 1e-12);
+    ck_assert_int_eq(pt_curve_write(&c, dir), 0);
+    ck_assert_int_eq(pt_results_write(r, dir), 0);
+    pt_results_free(r);
+    pt_curve_free(&c);
+    char path[128], buf[512];
+    snprintf(path, sizeof path, "%s/label_efficiency.tsv", dir);
+    FILE *fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fp);
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = 0;
+    fclose(fp);
+    ck_assert_str_eq(buf, "method\tlabels_per_class\tseed\ttest_acc\n"
+                          "probe\t10\t1\t0.500000\nprobe\t10\t2\t0.600000\n"
+                          "probe\t10\t3\t0.700000\nprobe\tall\t1\t0.750000\n");
+    snprintf(path, sizeof path, "%s/results.tsv", dir);
+    fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fp);
+    n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = 0;
+    fclose(fp);
+    double mean, sd;                         /* sd of 0.5, 0.6, 0.7 is 0.1 */
+    ck_assert_int_eq(sscanf(strstr(buf, "target.probe.n10.test_acc_mean\t"),
+                            "target.probe.n10.test_acc_mean\t%lf", &mean), 1);
+    ck_assert_int_eq(sscanf(strstr(buf, "target.probe.n10.test_acc_sd\t"),
+                            "target.probe.n10.test_acc_sd\t%lf", &sd), 1);
+    ck_assert_double_eq_tol(mean, 0.6, 1e-9);
+    ck_assert_double_eq_tol(sd, 0.1, 1e-9);
+    ck_assert_ptr_nonnull(strstr(buf, "target.probe.all.test_acc_sd\t0\n"));
+    remove(path);
+    snprintf(path, sizeof path, "%s/label_efficiency.tsv", dir);
+    remove(path);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_gather_copies_rows_and_shifts_labels)
 {
     float x[4 * 2] = { 0, 1, 10, 11, 20, 21, 30, 31 }, dst[2 * 2];
@@ -547,6 +633,8 @@ Suite *adapt_suite(void)
     tcase_add_test(t, test_holdout_of_a_short_class_fails);
     tcase_add_test(t, test_sample_has_n_per_target_class_and_is_nested);
     tcase_add_test(t, test_gather_copies_rows_and_shifts_labels);
+    tcase_add_test(t, test_probe_sample_on_separable_features);
+    tcase_add_test(t, test_curve_table_and_point_by_hand);
     suite_add_tcase(s, t);
     t = tcase_create("network");
     tcase_set_timeout(t, 30);

@@ -36,6 +36,14 @@ START_TEST(fail_records_message)
 }
 END_TEST
 
+START_TEST(fail_may_quote_the_last_message)
+{
+    pt_fail("cannot open %s", "a.idx");
+    ck_assert_int_eq(pt_fail("loading the model: %s", pt_errmsg()), -1);
+    ck_assert_str_eq(pt_errmsg(), "loading the model: cannot open a.idx");
+}
+END_TEST
+
 START_TEST(file_commit_renames)
 {
     make_dir();
@@ -177,6 +185,7 @@ Suite *base_suite(void)
     tcase_add_test(t, file_open_in_unwritable_place_fails);
     tcase_add_test(t, mkdirs_makes_nested);
     tcase_add_test(t, results_in_order_last_value_wins);
+    tcase_add_test(t, fail_may_quote_the_last_message);
     suite_add_tcase(s, t);
     TCase *p = tcase_create("command line");
     tcase_add_test(p, parse_defaults_and_values);

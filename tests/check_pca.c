@@ -219,6 +219,31 @@ START_TEST(test_pca_recovers_known_axes)
 }
 END_TEST
 
+START_TEST(test_pca_fit_is_the_steps_and_keeps_its_input)
+{
+    enum { N = 500, D = 12 };
+    pt_rng rng;
+    float *x = malloc(sizeof(float) * N * D), *copy = malloc(sizeof(float) * N * D);
+    float mu[D], w[D], v[D * D], mu2[D], w2[D], v2[D * D], c[D * D];
+    pt_rng_seed(&rng, 11);
+    for (int i = 0; i < N * D; i++) x[i] = (float)(pt_rng_normal(&rng) * (1 + i % D) + i % 3);
+    memcpy(copy, x, sizeof(float) * N * D);
+    ck_assert_int_eq(pt_pca_fit(mu, w, v, x, N, D), 0);
+    ck_assert_mem_eq(x, copy, sizeof(float) * N * D);            /* untouched */
+    pt_col_mean(mu2, copy, N, D);                                 /* the steps by hand */
+    pt_center(copy, mu2, N, D);
+    pt_covariance(c, copy, N, D);
+    ck_assert_int_eq(pt_eig_lapack(w2, v2, c, D), 0);
+    ck_assert_mem_eq(mu, mu2, sizeof mu);
+    ck_assert_mem_eq(w, w2, sizeof w);
+    ck_assert_mem_eq(v, v2, sizeof v);
+    for (int i = 1; i < D; i++) ck_assert_float_le(w[i], w[i - 1]);   /* descending */
+    ck_assert_int_eq(pt_pca_fit(mu, w, v, x, 1, D), -1);
+    ck_assert_ptr_nonnull(strstr(pt_errmsg(), "2 rows"));
+    free(x); free(copy);
+}
+END_TEST
+
 START_TEST(test_reconstruction_with_all_components_is_exact)
 {
     enum { N = 100, D = 30 };
@@ -280,6 +305,7 @@ Suite *pca_suite(void)
     tcase_add_test(t, test_solvers_on_random_symmetric);
     tcase_add_test(t, test_solvers_on_a_real_covariance);
     tcase_add_test(t, test_pca_recovers_known_axes);
+    tcase_add_test(t, test_pca_fit_is_the_steps_and_keeps_its_input);
     tcase_add_test(t, test_reconstruction_with_all_components_is_exact);
     tcase_add_test(t, test_explained_variance_by_hand);
     suite_add_tcase(s, t);

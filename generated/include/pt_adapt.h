@@ -110,6 +110,53 @@ int pt_logreg_select(float *w, pt_logreg_choice *best,
    PT_LAMBDAS_10 */
 enum { PT_LAMBDAS = 6, PT_LAMBDAS_10 = 3 };
 extern const double pt_lambdas[PT_LAMBDAS];
+/* <Declare the label-efficiency curve> */
+/* A label-efficiency table: rows (method, labels a class, seed, test
+   accuracy); per_class 0 means the whole pool.  Methods are not copied. */
+typedef struct pt_curve_row {
+    const char *method;
+    int per_class;
+    unsigned long long seed;
+    double test_acc;
+} pt_curve_row;
+typedef struct pt_curve { pt_curve_row *rows; int n, cap; } pt_curve;
+int  pt_curve_add(pt_curve *t, const char *method, int per_class,
+                  unsigned long long seed, double test_acc);
+/* write dir/label_efficiency.tsv; return 0, or -1 */
+int  pt_curve_write(const pt_curve *t, const char *dir);
+void pt_curve_free(pt_curve *t);
+/* <Declare the label-efficiency curve> */
+/* Standardise ftr[n][d] and fte[nt][d] in place with the mean and
+   standard deviation of the pool's rows of ftr (s->train).  Return 0, or -1. */
+int pt_standardize_by_pool(float *ftr, int n, float *fte, int nt, const pt_split *s, int d);
+/* <Declare the label-efficiency curve> */
+/* The fixed sets of a probe task: the rows of the images of classes
+   [first, first + k), labels minus first, among validation and test. */
+typedef struct pt_probe_task {
+    float *xva, *xte;
+    unsigned char *yva, *yte;
+    int nva, nte, first, k, d;
+} pt_probe_task;
+/* Gather, from features ftr (labels ytr) the task's rows among val[nval]
+   and from fte (labels yte) its rows among all nte.  Return 0, or -1. */
+int  pt_probe_task_make(pt_probe_task *t, const float *ftr, const unsigned char *ytr,
+                        const int *val, int nval, const float *fte,
+                        const unsigned char *yte, int nte, int first, int k, int d);
+void pt_probe_task_free(pt_probe_task *t);
+/* <Declare the label-efficiency curve> */
+/* Draw per images a class (0: all) of the task's classes from pool[npool]
+   (labels y) with seed, fit the probe to their rows of ftr for each
+   lambda of grid, keep in *best the one best on t's validation set and
+   put its test accuracy in *acc.  Return 0, or -1. */
+int pt_probe_sample(double *acc, pt_logreg_choice *best, const pt_probe_task *t,
+                    const float *ftr, const unsigned char *y, const int *pool, int npool,
+                    int per, uint64_t seed, const double *grid, int ngrid,
+                    const pt_lbfgs_opts *opts);
+/* <Declare the label-efficiency curve> */
+/* the mean and standard deviation over seeds of acc[ns] into res as
+   PREFIX.METHOD.nPER.test_acc_mean and _sd (PER 0: `all`); return the mean */
+double pt_curve_point(pt_results *res, const char *prefix, const char *method, int per,
+                      const double *acc, int ns);
 /* <Declare the adaptation of a network> */
 /* feat[n][d] <- the representation of x[n][...]: the output of layers
    [0, upto), d = pt_model_out_size(m, upto), computed in batches of

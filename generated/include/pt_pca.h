@@ -34,6 +34,9 @@ double pt_eig_residual(const float *a, const float *w, const float *v,
 /* max over i, j < k of |v_i . v_j - delta_ij| */
 double pt_eig_orth_error(const float *v, int d, int k);
 /* <Declare projection and reconstruction> */
+/* mu[d], the eigenvalues w[d] (descending) and eigenvectors v[d][d] (rows)
+   of the covariance of x[n][d]; x is left as it was.  Return 0, or -1. */
+int  pt_pca_fit(float *mu, float *w, float *v, const float *x, int n, int d);
 /* z[n][k] = (x[n][d] - mu[d]) v[k][d]^T: codes on the first k components */
 void pt_pca_project(float *z, const float *x, const float *mu,
                     const float *v, int n, int d, int k);

@@ -34,16 +34,15 @@ static const pt_program prog = {
     "features), finetune (fine-tuning and training from scratch), supervised\n"
     "(the CNN on all ten classes). Without STEP, every step runs; probe and\n"
     "finetune pretrain first when run alone. Writes label_efficiency.tsv,\n"
-    "target_fits.tsv, pretrain_curves.tsv and results.tsv to --out\n"
-    "(out/data/adapt).",
+    "target_fits.tsv, pretrain_curves.tsv, pretrained.safetensors (the\n"
+    "source network) and results.tsv to --out (out/data/adapt).",
     NULL,
 };
 /* <Define the state of an adapt run> */
-typedef struct adapt_table adapt_table;
 typedef struct adapt_run {
     pt_common c;
     pt_results *res;
-    adapt_table *table;          /* rows of label_efficiency.tsv */
+    pt_curve table;              /* rows of label_efficiency.tsv */
     FILE *fits;                  /* rows of target_fits.tsv */
     pt_dataset train, test;      /* the files, pixels in [0, 1] */
     pt_split split;              /* validation holdout, all ten classes */
@@ -66,78 +65,7 @@ typedef struct adapt_step {
     const char *name;
     int (*run)(adapt_run *a);    /* 0, or -1 after pt_fail */
 } adapt_step;
-/* <Define the label-efficiency table> */
-typedef struct { const char *method; int per_class; unsigned long long seed;
-                 double test_acc; } adapt_row;
-struct adapt_table { adapt_row *rows; int n, cap; };
-
-static adapt_table *table_new(void) { return calloc(1, sizeof(adapt_table)); }
-
-static int table_add(adapt_table *t, const char *method, int per_class,
-                     unsigned long long seed, double test_acc)
-{
-    if (t->n == t->cap) {
-        int cap = t->cap ? 2 * t->cap : 64;
-        adapt_row *r = realloc(t->rows, sizeof *r * (size_t)cap);
-        if (!r) return pt_fail("out of memory for the label-efficiency table");
-        t->rows = r; t->cap = cap;
-    }
-    t->rows[t->n++] = (adapt_row){ method, per_class, seed, test_acc };
-    return 0;
-}
-/* <Define the label-efficiency table> */
-/* <Write the label-efficiency table> */
-static int table_write(const adapt_table *t, const char *dir)
-{
-    pt_file f;
-    FILE *fp = pt_file_open(&f, dir, "label_efficiency.tsv");
-    if (!fp) return -1;
-    fprintf(fp, "method\tlabels_per_class\tseed\ttest_acc\n");
-    for (int i = 0; i < t->n; i++) {
-        const adapt_row *r = t->rows + i;
-        if (r->per_class > 0) fprintf(fp, "%s\t%d", r->method, r->per_class);
-        else fprintf(fp, "%s\tall", r->method);
-        fprintf(fp, "\t%llu\t%.6f\n", r->seed, r->test_acc);
-    }
-    return pt_file_commit(&f);
-}
-/* <Record the mean and spread of one point over seeds> */
-static void record_point(adapt_run *a, const char *method, int per, const double *acc, int ns)
-{
-    double sum = 0, sq = 0;
-    for (int r = 0; r < ns; r++) {
-        sum += acc[r] - acc[0];
-        sq += (acc[r] - acc[0]) * (acc[r] - acc[0]);
-    }
-    double mean = acc[0] + sum / ns, var = ns > 1 ? (sq - sum * sum / ns) / (ns - 1) : 0;
-    char key[96], nm[16];
-    if (per > 0) snprintf(nm, sizeof nm, "n%d", per); else snprintf(nm, sizeof nm, "all");
-    snprintf(key, sizeof key, "target.%s.%s.test_acc_mean", method, nm);
-    pt_results_real(a->res, key, mean);
-    snprintf(key, sizeof key, "target.%s.%s.test_acc_sd", method, nm);
-    pt_results_real(a->res, key, sqrt(var > 0 ? var : 0));
-}
 /* <Define the steps of adapt> */
-/* <Compute standardised features for every image> */
-/* Standardise ftr[train.n][d] and fte[test.n][d] in place with the
-   statistics of the training pool's rows of ftr. */
-static int standardize_features(float *ftr, float *fte, adapt_run *a, int d)
-{
-    int np = a->split.n_train;
-    float *pool = malloc(sizeof(float) * (size_t)np * d);
-    float *mu = malloc(sizeof(float) * d), *sd = malloc(sizeof(float) * d);
-    if (!pool || !mu || !sd) {
-        free(pool); free(mu); free(sd);
-        return pt_fail("out of memory for feature statistics");
-    }
-    pt_gather(pool, NULL, ftr, a->train.y, a->split.train, np, d, 0);
-    pt_col_mean(mu, pool, np, d);
-    pt_col_std(sd, pool, mu, np, d);
-    pt_standardize(ftr, mu, sd, a->train.n, d);
-    pt_standardize(fte, mu, sd, a->test.n, d);
-    free(pool); free(mu); free(sd);
-    return 0;
-}
 /* <Fit a probe on all ten classes> */
 
 static int probe_all_classes(adapt_run *a, const char *name,
@@ -180,75 +108,27 @@ static int probe_all_classes(adapt_run *a, const char *name,
 static const int label_counts[] = { 1, 5, 10, 50, 100, 0 };   /* 0: all */
 enum { N_COUNTS = sizeof label_counts / sizeof label_counts[0] };
 
-/* <Gather the target task's validation and test sets> */
-typedef struct {
-    float *xva, *xte;  unsigned char *yva, *yte;  int nva, nte;
-    int *idx;          /* room for a sample of the pool */
-} target_sets;
-
-static void target_sets_free(target_sets *t)
-{
-    free(t->xva); free(t->xte); free(t->yva); free(t->yte); free(t->idx);
-}
-
-static int target_sets_make(target_sets *t, adapt_run *a, const float *ftr,
-                            const float *fte, int d)
-{
-    memset(t, 0, sizeof *t);
-    int nt = a->test.n, *all = malloc(sizeof(int) * (size_t)(nt > a->split.n_val ? nt : a->split.n_val));
-    t->idx = malloc(sizeof(int) * (size_t)a->split.n_train);
-    if (!all || !t->idx) { free(all); return pt_fail("out of memory"); }
-    /* <Pick the target images of the validation set and of the test set> */
-    t->nva = pt_split_sample(all, a->split.val, a->split.n_val, a->train.y,
-                             PT_TARGET_FIRST, PT_TASK_CLASSES, 0, 0);
-    t->xva = malloc(sizeof(float) * (size_t)t->nva * d);
-    t->yva = malloc((size_t)t->nva);
-    if (!t->xva || !t->yva) { free(all); return pt_fail("out of memory"); }
-    pt_gather(t->xva, t->yva, ftr, a->train.y, all, t->nva, d, PT_TARGET_FIRST);
-    for (int i = 0; i < nt; i++) all[i] = i;
-    t->nte = pt_split_sample(all, all, nt, a->test.y, PT_TARGET_FIRST, PT_TASK_CLASSES, 0, 0);
-    t->xte = malloc(sizeof(float) * (size_t)t->nte * d);
-    t->yte = malloc((size_t)t->nte);
-    if (!t->xte || !t->yte) { free(all); return pt_fail("out of memory"); }
-    pt_gather(t->xte, t->yte, fte, a->test.y, all, t->nte, d, PT_TARGET_FIRST);
-    free(all);
-    return 0;
-}
 /* <Fit one target probe and record it> */
-static int fit_target(adapt_run *a, target_sets *t, const char *method,
-                      int per, unsigned long long seed, const float *ftr,
-                      int d, double *acc)
+static int fit_target(adapt_run *a, pt_probe_task *t, const char *method,
+                      int per, unsigned long long seed, const float *ftr, double *acc)
 {
-    int k = PT_TASK_CLASSES;
-    int m = pt_split_sample(t->idx, a->split.train, a->split.n_train, a->train.y,
-                            PT_TARGET_FIRST, k, per, seed);
-    if (m < 0) return -1;
-    float *x = malloc(sizeof(float) * (size_t)m * d);
-    float *w = malloc(sizeof(float) * (size_t)k * (d + 1));
-    unsigned char *y = malloc((size_t)m);
     pt_logreg_choice best;
-    int status = -1;
-    if (!x || !w || !y) pt_fail("out of memory");
-    else {
-        pt_gather(x, y, ftr, a->train.y, t->idx, m, d, PT_TARGET_FIRST);
-        if (pt_logreg_select(w, &best, x, y, m, t->xva, t->yva, t->nva, d, k,
-                             pt_lambdas, PT_LAMBDAS, &a->opts) == 0) {
-            *acc = pt_logreg_accuracy(w, t->xte, t->yte, t->nte, d, k);
-            fprintf(a->fits, "%s\t%d\t%llu\t%g\t%.6f\t%.6f\t%d\t%d\n", method, per,
-                    seed, best.lambda, best.val_acc, *acc, best.rep.iters, best.rep.status);
-            status = 0;
-        }
-    }
-    free(x); free(w); free(y);
-    return status;
+    if (pt_probe_sample(acc, &best, t, ftr, a->train.y, a->split.train, a->split.n_train,
+                        per, seed, pt_lambdas, PT_LAMBDAS, &a->opts))
+        return -1;
+    fprintf(a->fits, "%s\t%d\t%llu\t%g\t%.6f\t%.6f\t%d\t%d\n", method, per,
+            seed, best.lambda, best.val_acc, *acc, best.rep.iters, best.rep.status);
+    return 0;
 }
 
 static int probe_target(adapt_run *a, const char *method,
                         const float *ftr, const float *fte, int d)
 {
     double t0 = pt_seconds();
-    target_sets ts;
-    if (target_sets_make(&ts, a, ftr, fte, d)) return -1;
+    pt_probe_task ts;
+    if (pt_probe_task_make(&ts, ftr, a->train.y, a->split.val, a->split.n_val, fte, a->test.y,
+                           a->test.n, PT_TARGET_FIRST, PT_TASK_CLASSES, d))
+        return -1;
     int status = 0;
     pt_progress pg;
     pt_progress_begin(&pg, method, N_COUNTS * a->seeds, "fits");
@@ -260,14 +140,14 @@ static int probe_target(adapt_run *a, const char *method,
         for (int r = 0; r < ns && status == 0; r++) {
             unsigned long long seed = a->c.seed + (unsigned long long)r;
             if (per == 0 && r > 0) acc[r] = acc[0];          /* the same sample */
-            else status = fit_target(a, &ts, method, per, seed, ftr, d, &acc[r]);
-            if (status == 0) status = table_add(a->table, method, per, seed, acc[r]);
+            else status = fit_target(a, &ts, method, per, seed, ftr, &acc[r]);
+            if (status == 0) status = pt_curve_add(&a->table, method, per, seed, acc[r]);
             pt_progress_update(&pg, i * a->seeds + r + 1);
         }
-        if (status == 0) record_point(a, method, per, acc, ns);
+        if (status == 0) pt_curve_point(a->res, "target", method, per, acc, ns);
     }
     pt_progress_end(&pg);
-    target_sets_free(&ts);
+    pt_probe_task_free(&ts);
     char key[96];
     snprintf(key, sizeof key, "target.%s.seconds", method);
     pt_results_real(a->res, key, pt_seconds() - t0);
@@ -285,14 +165,11 @@ static int run_baselines(adapt_run *a)
     double tp = pt_seconds();
     int np = a->split.n_train;
     float *mu = malloc(sizeof(float) * d), *w = malloc(sizeof(float) * d);
-    float *cov = malloc(sizeof(float) * (size_t)d * d), *v = malloc(sizeof(float) * (size_t)d * d);
-    if (!mu || !w || !cov || !v) status = pt_fail("out of memory for the PCA");
+    float *v = malloc(sizeof(float) * (size_t)d * d);
+    if (!mu || !w || !v) status = pt_fail("out of memory for the PCA");
     else {
         pt_gather(ftr, NULL, a->train.x, a->train.y, a->split.train, np, d, 0);
-        pt_col_mean(mu, ftr, np, d);
-        pt_center(ftr, mu, np, d);
-        pt_covariance(cov, ftr, np, d);
-        status = pt_eig_lapack(w, v, cov, d);
+        status = pt_pca_fit(mu, w, v, ftr, np, d);
     }
     pt_results_int(a->res, "pca.components", K);
     pt_results_real(a->res, "pca.seconds", pt_seconds() - tp);
@@ -300,7 +177,7 @@ static int run_baselines(adapt_run *a)
         /* <Probe the principal components> */
         pt_pca_project(ftr, a->train.x, mu, v, (int)n, d, K);
         pt_pca_project(fte, a->test.x, mu, v, (int)nt, d, K);
-        status = standardize_features(ftr, fte, a, K) ? -1
+        status = pt_standardize_by_pool(ftr, a->train.n, fte, a->test.n, &a->split, K) ? -1
                : probe_all_classes(a, "logreg_pca10", ftr, fte, K) ? -1
                : probe_target(a, "pca", ftr, fte, K);
     }
@@ -308,10 +185,10 @@ static int run_baselines(adapt_run *a)
         /* <Probe the pixels> */
         memcpy(ftr, a->train.x, sizeof(float) * n * d);
         memcpy(fte, a->test.x, sizeof(float) * nt * d);
-        status = standardize_features(ftr, fte, a, d) ? -1
+        status = pt_standardize_by_pool(ftr, a->train.n, fte, a->test.n, &a->split, d) ? -1
                : probe_all_classes(a, "logreg_pixels10", ftr, fte, d) ? -1
                : probe_target(a, "pixels", ftr, fte, d);
-        free(mu); free(w); free(cov); free(v);
+        free(mu); free(w); free(v);
     }
     free(ftr); free(fte);
     pt_results_real(a->res, "baselines.seconds", pt_seconds() - t0);
@@ -383,6 +260,10 @@ static int run_pretrain(adapt_run *a)
             }
             status = pt_file_commit(&f);
         }
+        /* <Keep the pretrained network for later chapters> */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/pretrained.safetensors", a->c.out);
+        if (status == 0 && pt_checkpoint_save(path, &a->pre.params, NULL, NULL)) status = -1;
     }
     pt_train_run_free(&run);
     return status;
@@ -396,7 +277,7 @@ static int probe_network(adapt_run *a, const char *method, pt_model *m, int upto
     int status = !ftr || !fte ? pt_fail("out of memory for features")
                : pt_model_features(ftr, m, upto, a->train.x, a->train.n) ||
                  pt_model_features(fte, m, upto, a->test.x, a->test.n) ||
-                 standardize_features(ftr, fte, a, d) ? -1
+                 pt_standardize_by_pool(ftr, a->train.n, fte, a->test.n, &a->split, d) ? -1
                : probe_target(a, method, ftr, fte, d);
     free(ftr); free(fte);
     return status;
@@ -479,9 +360,9 @@ static int run_finetune(adapt_run *a)
                 unsigned long long seed = a->c.seed + (unsigned long long)r;
                 if (per == 0 && r > 0) acc[r] = acc[0];          /* the same sample */
                 else status = adapt_network(a, methods[k], per, seed, per ? &va : &vall, &te, &acc[r]);
-                if (status == 0) status = table_add(a->table, methods[k], per, seed, acc[r]);
+                if (status == 0) status = pt_curve_add(&a->table, methods[k], per, seed, acc[r]);
             }
-            if (status == 0) record_point(a, methods[k], per, acc, ns);
+            if (status == 0) pt_curve_point(a->res, "target", methods[k], per, acc, ns);
         }
     pt_results_real(a->res, "finetune.backbone_lr", a->ft_backbone);
     pt_results_real(a->res, "target.finetune_scratch.seconds", pt_seconds() - t0);
@@ -595,7 +476,6 @@ int main(int argc, char **argv)
                          a.val_per_class, a.c.seed))
         pt_die(&prog);
     a.res = pt_results_new();
-    a.table = table_new();
     pt_file fits;
     if (!(a.fits = pt_file_open(&fits, a.c.out, "target_fits.tsv"))) pt_die(&prog);
     fprintf(a.fits, "method\tlabels_per_class\tseed\tlambda\tval_acc\ttest_acc\titers\tstatus\n");
@@ -608,14 +488,14 @@ int main(int argc, char **argv)
         if (!step || !strcmp(step, s->name))
             if (s->run(&a)) pt_die(&prog);
     /* <Write the outputs of adapt and finish> */
-    if (table_write(a.table, a.c.out) || pt_file_commit(&fits)) pt_die(&prog);
+    if (pt_curve_write(&a.table, a.c.out) || pt_file_commit(&fits)) pt_die(&prog);
     pt_results_real(a.res, "total.seconds", pt_seconds() - t_start);
     if (pt_results_write(a.res, a.c.out)) pt_die(&prog);
     fprintf(stderr, "adapt: %d rows of label efficiency written to %s\n",
-            a.table->n, a.c.out);
+            a.table.n, a.c.out);
     pt_results_free(a.res);
     if (a.have_pre) pt_model_free(&a.pre);
-    free(a.table->rows); free(a.table);
+    pt_curve_free(&a.table);
     pt_split_free(&a.split);
     pt_dataset_free(&a.train);
     pt_dataset_free(&a.test);

@@ -18,10 +18,12 @@ static _Thread_local char pt_message[2048];
 
 int pt_fail(const char *fmt, ...)
 {
+    char msg[sizeof pt_message];        /* the arguments may be pt_errmsg() */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pt_message, sizeof pt_message, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(pt_message, msg, sizeof msg);
     return -1;
 }
 

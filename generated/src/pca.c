@@ -2,8 +2,27 @@
 /* pca.c: projection, reconstruction, explained variance (Chapter 3). */
 #include <string.h>
 #include <cblas.h>
+#include <stdlib.h>
+#include "pt_data.h"
 #include "pt_pca.h"
 
+/* <Fit the principal components of a set of rows> */
+int pt_pca_fit(float *mu, float *w, float *v, const float *x, int n, int d)
+{
+    if (n < 2 || d < 1) return pt_fail("pt_pca_fit: need 2 rows or more, not %d of size %d", n, d);
+    float *xc = malloc(sizeof(float) * (size_t)n * d);
+    float *cov = malloc(sizeof(float) * (size_t)d * d);
+    int status = !xc || !cov ? pt_fail("pt_pca_fit: out of memory for %d rows of %d", n, d) : 0;
+    if (status == 0) {
+        memcpy(xc, x, sizeof(float) * (size_t)n * d);
+        pt_col_mean(mu, xc, n, d);
+        pt_center(xc, mu, n, d);
+        pt_covariance(cov, xc, n, d);
+        status = pt_eig_lapack(w, v, cov, d);
+    }
+    free(xc); free(cov);
+    return status;
+}
 /* <Project onto the leading components> */
 void pt_pca_project(float *z, const float *x, const float *mu,
                     const float *v, int n, int d, int k)
