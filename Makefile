@@ -15,8 +15,8 @@ NOWEB   := /usr/lib/noweb
 # ---- The Debian packages the book needs: the one list. ----
 PACKAGES := make gcc pkg-config noweb pandoc latexmk texlive-latex-base \
   texlive-latex-recommended lmodern gnuplot-nox libopenblas-openmp-dev liblapacke-dev \
-  zlib1g-dev libjansson-dev check libsubunit-dev dataset-fashion-mnist libjs-katex chromium \
-  poppler-utils git
+  zlib1g-dev libjansson-dev libpcre2-dev check libsubunit-dev dataset-fashion-mnist bible-kjv \
+  fortunes libjs-katex chromium poppler-utils git
 
 # ---- The chapters, in book order (book/chapters.txt). ----
 CHAPTERS := $(shell grep -v -e '^\#' -e '^appendix$$' book/chapters.txt)
@@ -51,7 +51,7 @@ CC       := gcc
 CFLAGS   := -std=c11 -O2 -g -march=x86-64-v2 -Wall -Wextra -Werror -fopenmp -Igenerated/include \
             -I$(BLAS_INC) -MMD -MP
 LDLIBS   := -L$(BLAS_DIR) -Wl,--disable-new-dtags,-rpath,$(BLAS_DIR) -llapacke -lopenblas \
-            -ljansson -lz -lm
+            -ljansson -lpcre2-8 -lz -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 VERSION  := $(shell git log -1 --format=%h 2>/dev/null || echo unknown)

@@ -166,6 +166,39 @@ START_TEST(parse_rejects_unknown_profile)
 }
 END_TEST
 
+/* a table of steps: rows of any type that start with their name */
+typedef struct { const char *name; int weight; } demo_step;
+static const demo_step demo_steps[] = { { "first", 1 }, { "second", 2 }, { NULL, 0 } };
+static const char *parse_step(int argc, char **argv)
+{
+    pt_common c;
+    optind = 1;
+    if (argc > 2) ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));
+    return pt_parse_step(argc, argv, &prog, &c, demo_steps, sizeof demo_steps[0]);
+}
+
+START_TEST(parse_step_finds_the_row)
+{
+    char *none[] = {"demo", "--seed=2", NULL}, *second[] = {"demo", "second", NULL};
+    ck_assert_ptr_null(parse_step(2, none));
+    ck_assert_str_eq(parse_step(2, second), "second");
+}
+END_TEST
+
+START_TEST(parse_step_rejects_an_unknown_step)
+{
+    char *argv[] = {"demo", "third", "--seed=1", NULL};
+    parse_step(3, argv);
+}
+END_TEST
+
+START_TEST(parse_step_rejects_a_second_argument)
+{
+    char *argv[] = {"demo", "first", "second", NULL};
+    parse_step(3, argv);
+}
+END_TEST
+
 START_TEST(parse_help_exits_zero)
 {
     pt_common c;
@@ -193,6 +226,9 @@ Suite *base_suite(void)
     tcase_add_exit_test(p, parse_rejects_unknown_option, 2);
     tcase_add_exit_test(p, parse_rejects_unknown_profile, 2);
     tcase_add_exit_test(p, parse_help_exits_zero, 0);
+    tcase_add_test(p, parse_step_finds_the_row);
+    tcase_add_exit_test(p, parse_step_rejects_an_unknown_step, 2);
+    tcase_add_exit_test(p, parse_step_rejects_a_second_argument, 2);
     suite_add_tcase(s, p);
     return s;
 }

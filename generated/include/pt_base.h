@@ -66,6 +66,11 @@ typedef struct pt_program {
     const char *out;             /* the default of --out, or NULL: out/data/NAME */
 } pt_program;
 int  pt_parse(int argc, char **argv, const pt_program *prog, pt_common *c);
+/* pt_parse, then at most one positional STEP, which must be the name of a
+   row of `steps`: rows `stride` bytes apart, each starting with its name,
+   a NULL name ending the table.  The step, or NULL if none was given. */
+const char *pt_parse_step(int argc, char **argv, const pt_program *prog, pt_common *c,
+                          const void *steps, size_t stride);
 void pt_announce(const pt_program *prog, const pt_common *c);
 const char *pt_profile_name(pt_profile p);
 _Noreturn void pt_usage_error(const pt_program *prog, const char *fmt, ...)

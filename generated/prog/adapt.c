@@ -436,14 +436,7 @@ int main(int argc, char **argv)
     adapt_run a;
     memset(&a, 0, sizeof a);
     /* <Parse the command line of adapt> */
-    int first = pt_parse(argc, argv, &prog, &a.c);
-    const char *step = first < argc ? argv[first] : NULL;
-    if (first + 1 < argc) pt_usage_error(&prog, "unexpected argument '%s'", argv[first + 1]);
-    if (step) {
-        const adapt_step *s = steps;
-        while (s->name && strcmp(s->name, step)) s++;
-        if (!s->name) pt_usage_error(&prog, "unknown step '%s'", step);
-    }
+    const char *step = pt_parse_step(argc, argv, &prog, &a.c, steps, sizeof steps[0]);
     if (components < 1 || components > 784)
         pt_usage_error(&prog, "--components must lie in [1, 784]");
     if (max_iter < 1) pt_usage_error(&prog, "--max-iter must be positive");

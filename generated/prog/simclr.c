@@ -664,14 +664,7 @@ int main(int argc, char **argv)
     simclr_run r;
     memset(&r, 0, sizeof r);
     /* <Parse the command line of simclr> */
-    int first = pt_parse(argc, argv, &prog, &r.c);
-    const char *step = first < argc ? argv[first] : NULL;
-    if (first + 1 < argc) pt_usage_error(&prog, "unexpected argument '%s'", argv[first + 1]);
-    if (step) {
-        const simclr_step *s = steps;
-        while (s->name && strcmp(s->name, step)) s++;
-        if (!s->name) pt_usage_error(&prog, "unknown step '%s'", step);
-    }
+    const char *step = pt_parse_step(argc, argv, &prog, &r.c, steps, sizeof steps[0]);
     if (batch < 2 || width < 1 || proj < 0 || epochs < 0 || !(tau > 0) || !(lr > 0) || !(wd >= 0) ||
         seeds < 1 || seeds > 64 || ablate_epochs < 0)
         pt_usage_error(&prog, "--batch must be at least 2, --width positive, --tau and --lr "

@@ -155,6 +155,17 @@ int pt_parse(int argc, char **argv, const pt_program *prog, pt_common *c)
     return optind;
 }
 /* <Parse a command line> */
+const char *pt_parse_step(int argc, char **argv, const pt_program *prog, pt_common *c,
+                          const void *steps, size_t stride)
+{
+    int first = pt_parse(argc, argv, prog, c);
+    if (first >= argc) return NULL;
+    if (first + 1 < argc) pt_usage_error(prog, "unexpected argument '%s'", argv[first + 1]);
+    for (const char *row = steps; *(const char *const *)row; row += stride)
+        if (!strcmp(*(const char *const *)row, argv[first])) return argv[first];
+    pt_usage_error(prog, "unknown step '%s'", argv[first]);
+}
+/* <Parse a command line> */
 void pt_announce(const pt_program *prog, const pt_common *c)
 {
     int threads = pt_set_threads(c->threads);
