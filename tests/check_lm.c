@@ -246,6 +246,9 @@ START_TEST(test_load_rejects_bad_files)
     write_file(dir, "merges.txt", "#version: 0.2\nab\n");               /* one token */
     ck_assert_int_eq(pt_bpe_load(&b, v, m), -1);
     ck_assert_ptr_nonnull(strstr(pt_errmsg(), "merges.txt:2"));
+    write_file(dir, "merges.txt", "#version: 0.2\n\xc4" "a b\n");        /* broken UTF-8 */
+    ck_assert_int_eq(pt_bpe_load(&b, v, m), -1);
+    ck_assert_ptr_nonnull(strstr(pt_errmsg(), "merges.txt:2: not two tokens"));
     write_file(dir, "merges.txt", "#version: 0.2\na b\na b\n");         /* twice */
     ck_assert_int_eq(pt_bpe_load(&b, v, m), -1);
     ck_assert_ptr_nonnull(strstr(pt_errmsg(), "twice"));

@@ -495,7 +495,10 @@ static long text_to_bytes(const unsigned char *s, size_t n, unsigned char *out, 
     for (size_t i = 0; i < n; k++) {
         int c;
         if (s[i] < 0x80) c = s[i++];
-        else if ((s[i] & 0xE0) == 0xC0 && i + 1 < n) { c = (s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F); i += 2; }
+        else if ((s[i] & 0xE0) == 0xC0 && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+            c = (s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F);
+            i += 2;
+        }
         else return -1;
         if (c >= 324 || back[c] < 0 || k >= cap) return -1;
         out[k] = (unsigned char)back[c];
