@@ -213,6 +213,12 @@ typedef struct pt_train_run {
 } pt_train_run;
 void pt_train_run_init(pt_train_run *r, uint64_t seed);
 void pt_train_run_free(pt_train_run *r);
+/* A new row of r's history: step, epoch (fractional), the mean loss since
+   the last row, and three columns the caller fills; NULL if out of memory. */
+float *pt_train_run_row(pt_train_run *r, int per_epoch);
+/* dir/name: a header line of PT_HIST_COLS names, then the history. */
+int pt_train_run_write(const pt_train_run *r, const char *dir, const char *name,
+                       const char *header);
 int  pt_train(pt_model *m, pt_optim *o, const pt_dataset *train,
               const pt_dataset *val, const pt_train_config *c, pt_train_run *r);
 /* o and r may be NULL: then only the parameters are written or read */

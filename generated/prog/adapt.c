@@ -249,17 +249,8 @@ static int run_pretrain(adapt_run *a)
         pt_results_real(a->res, "pretrain.examples_per_second",
                         run.seconds > 0 ? run.examples / run.seconds : 0);
         /* <Write the pretraining curves> */
-        pt_file f;
-        FILE *fp = pt_file_open(&f, a->c.out, "pretrain_curves.tsv");
-        if (!fp) status = -1;
-        else {
-            fprintf(fp, "step\tepoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\n");
-            for (int i = 0; i < run.rows; i++) {
-                const float *h = run.hist + (size_t)i * PT_HIST_COLS;
-                fprintf(fp, "%.0f\t%.4f\t%.6g\t%.6g\t%.6g\t%.6g\n", h[0], h[1], h[2], h[3], h[4], h[5]);
-            }
-            status = pt_file_commit(&f);
-        }
+        status = pt_train_run_write(&run, a->c.out, "pretrain_curves.tsv",
+                                    "step\tepoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc");
         /* <Keep the pretrained network for later chapters> */
         char path[4200];
         snprintf(path, sizeof path, "%s/pretrained.safetensors", a->c.out);

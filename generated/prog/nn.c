@@ -60,15 +60,8 @@ static int split_off(pt_dataset *tr, pt_dataset *va, const pt_dataset *all,
 /* <Write the training curves> */
 static int write_curves(const char *dir, const pt_train_run *r)
 {
-    pt_file f;
-    FILE *fp = pt_file_open(&f, dir, "curves.tsv");
-    if (!fp) return -1;
-    fprintf(fp, "step\tepoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\n");
-    for (int i = 0; i < r->rows; i++) {
-        const float *h = r->hist + (size_t)i * PT_HIST_COLS;
-        fprintf(fp, "%.0f\t%.4f\t%.6g\t%.6g\t%.6g\t%.6g\n", h[0], h[1], h[2], h[3], h[4], h[5]);
-    }
-    return pt_file_commit(&f);
+    return pt_train_run_write(r, dir, "curves.tsv",
+                              "step\tepoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc");
 }
 
 int main(int argc, char **argv)

@@ -290,15 +290,8 @@ static int build_net(simclr_run *r)
 
 static int write_curves(simclr_run *r, const pt_train_run *run)
 {
-    pt_file f;
-    FILE *fp = pt_file_open(&f, r->c.out, "curves.tsv");
-    if (!fp) return -1;
-    fprintf(fp, "step\tepoch\tloss\tz_sd\talignment\tuniformity\n");
-    for (int i = 0; i < run->rows; i++) {
-        const float *h = run->hist + (size_t)i * PT_HIST_COLS;
-        fprintf(fp, "%.0f\t%.4f\t%.6g\t%.6g\t%.6g\t%.6g\n", h[0], h[1], h[2], h[3], h[4], h[5]);
-    }
-    return pt_file_commit(&f);
+    return pt_train_run_write(run, r->c.out, "curves.tsv",
+                              "step\tepoch\tloss\tz_sd\talignment\tuniformity");
 }
 
 /* AdamW, a fresh run state, and the schedule of c for r's images */

@@ -73,16 +73,8 @@ int pt_simclr_train(pt_model *m, pt_optim *o, const pt_dataset *images,
             if ((c->log_every > 0 && r->step % c->log_every == 0) || r->position + 1 == per_epoch) {
                 double sd, al, un;
                 pt_contrastive_stats(z, group, M, d, &sd, &al, &un);
-                if (r->rows == r->cap) {
-                    r->cap = r->cap ? 2 * r->cap : 64;
-                    float *hh = realloc(r->hist, sizeof(float) * PT_HIST_COLS * r->cap);
-                    if (!hh) { status = pt_fail("out of memory for the history"); break; }
-                    r->hist = hh;
-                }
-                float *row = r->hist + (size_t)r->rows++ * PT_HIST_COLS;
-                row[0] = (float)r->step;
-                row[1] = (float)r->epoch + (float)(r->position + 1) / per_epoch;
-                row[2] = (float)(r->run_loss / r->run_count);
+                float *row = pt_train_run_row(r, per_epoch);
+                if (!row) { status = -1; break; }
                 row[3] = (float)sd; row[4] = (float)al; row[5] = (float)un;
                 if (!c->quiet)
                     fprintf(stderr, "%sstep %lld epoch %d: loss %.4f, sd %.4f, alignment %.3f, uniformity %.3f\n",

@@ -14,6 +14,35 @@ void pt_train_run_init(pt_train_run *r, uint64_t seed)
     r->best_val = HUGE_VAL;
 }
 void pt_train_run_free(pt_train_run *r) { free(r->hist); r->hist = NULL; r->rows = r->cap = 0; }
+/* <Keep the history of a run> */
+float *pt_train_run_row(pt_train_run *r, int per_epoch)
+{
+    if (r->rows == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 64;
+        float *h = realloc(r->hist, sizeof(float) * PT_HIST_COLS * (size_t)cap);
+        if (!h) { pt_fail("out of memory for the history"); return NULL; }
+        r->hist = h; r->cap = cap;
+    }
+    float *row = r->hist + (size_t)r->rows++ * PT_HIST_COLS;
+    row[0] = (float)r->step;
+    row[1] = (float)r->epoch + (float)(r->position + 1) / per_epoch;
+    row[2] = (float)(r->run_loss / r->run_count);
+    return row;
+}
+
+int pt_train_run_write(const pt_train_run *r, const char *dir, const char *name,
+                       const char *header)
+{
+    pt_file f;
+    FILE *fp = pt_file_open(&f, dir, name);
+    if (!fp) return -1;
+    fprintf(fp, "%s\n", header);
+    for (int i = 0; i < r->rows; i++) {
+        const float *h = r->hist + (size_t)i * PT_HIST_COLS;
+        fprintf(fp, "%.0f\t%.4f\t%.6g\t%.6g\t%.6g\t%.6g\n", h[0], h[1], h[2], h[3], h[4], h[5]);
+    }
+    return pt_file_commit(&f);
+}
 /* <Train a model> */
 int pt_train(pt_model *m, pt_optim *o, const pt_dataset *train,
              const pt_dataset *val, const pt_train_config *c, pt_train_run *r)
@@ -71,16 +100,8 @@ int pt_train(pt_model *m, pt_optim *o, const pt_dataset *train,
                 double vl = 0, va = 0;
                 if (val && val->n > 0 && pt_model_evaluate(m, val, &vl, &va)) { status = -1; break; }
                 /* <Append a row to the history> */
-                if (r->rows == r->cap) {
-                    r->cap = r->cap ? 2 * r->cap : 64;
-                    float *h = realloc(r->hist, sizeof(float) * PT_HIST_COLS * r->cap);
-                    if (!h) { status = pt_fail("out of memory for the history"); break; }
-                    r->hist = h;
-                }
-                float *row = r->hist + (size_t)r->rows++ * PT_HIST_COLS;
-                row[0] = (float)r->step;
-                row[1] = (float)r->epoch + (float)(r->position + 1) / per_epoch;
-                row[2] = (float)(r->run_loss / r->run_count);
+                float *row = pt_train_run_row(r, per_epoch);
+                if (!row) { status = -1; break; }
                 row[3] = (float)(r->run_correct / r->run_count);
                 row[4] = (float)vl;
                 row[5] = (float)va;
