@@ -87,9 +87,9 @@ out/stamps/value-%: FORCE
 # ---- Tangle: chapters -> generated/, one stamp a chapter, cpif inside. ----
 tangle: $(SLUGS:%=out/stamps/tangle-%) out/stamps/lint
 	@bash tangle/prune.sh $(CHAPTERS)
-out/stamps/tangle-%: chapters/%.nw tangle/tangle.sh tangle/lint.sh tangle/comments.awk out/stamps/value-LINES
+out/stamps/tangle-%: $(CHAPTERS) tangle/tangle.sh tangle/lint.sh tangle/comments.awk out/stamps/value-LINES
 	@mkdir -p $(@D)
-	bash tangle/tangle.sh $< $(LINES)
+	bash tangle/tangle.sh chapters/$*.nw $(LINES) $(CHAPTERS)
 	@touch $@
 lint: out/stamps/lint
 out/stamps/lint: $(CHAPTERS) tangle/lint.sh
@@ -192,7 +192,7 @@ book: programs experiments figures html pdf
 
 # ---- Tests ----
 TEST_SRC := $(wildcard tests/check_*.c)
-out/tests/check_all: $(TEST_SRC) out/lib/libpt.a
+out/tests/check_all: $(TEST_SRC) $(wildcard tests/*.h) out/lib/libpt.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests $(TEST_SRC) out/lib/libpt.a $(CHECK_LIBS) $(LDLIBS) -o $@
 check: deps

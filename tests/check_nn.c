@@ -10,46 +10,7 @@
 #include "pt_data.h"
 #include "pt_nn.h"
 
-/* ---- Finite differences ------------------------------------------------
-   Layers compute in float. With central differences of step h = 1e-2 the
-   truncation error is O(h^2) ~ 1e-4 times the third derivative, and the
-   rounding error of a float loss L = sum r.y of size S over m terms is
-   about 6e-8 S sqrt(m) / (2h) ~ 1e-4 for our sizes. We therefore accept
-   |numeric - analytic| <= 2e-3 + 1e-2 max(|numeric|, |analytic|); a wrong
-   backward pass (a missing term, a transposed index) errs by O(1). */
-typedef double (*loss_fn)(void *ctx);
-static int fd_misses;   /* coordinates over the bound in the last fd_worst */
-
-static double fd_worst(loss_fn f, void *ctx, float *v, const float *g, int len, float h)
-{
-    double worst = 0;
-    fd_misses = 0;
-    for (int i = 0; i < len; i++) {
-        float save = v[i], up = save + h, down = save - h;
-        v[i] = up;   double lp = f(ctx);
-        v[i] = down; double lm = f(ctx);
-        v[i] = save;
-        double num = (lp - lm) / ((double)up - down);
-        double tol = 2e-3 + 1e-2 * fmax(fabs(num), fabs(g[i]));
-        fd_misses += fabs(num - g[i]) > tol;
-        worst = fmax(worst, fabs(num - g[i]) / tol);
-    }
-    return worst;   /* <= 1 passes */
-}
-
-static float *rnd(pt_rng *r, size_t n, float scale)
-{
-    float *a = malloc(sizeof(float) * n);
-    for (size_t i = 0; i < n; i++) a[i] = scale * (float)pt_rng_normal(r);
-    return a;
-}
-
-static double dot(const float *a, const float *b, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
-    return s;
-}
+#include "check_grad.h"
 
 /* ---- Linear ---- */
 typedef struct { float *x, *w, *b, *y, *r; int n, k, m; } lin_ctx;
@@ -219,6 +180,8 @@ START_TEST(test_softmax_xent_by_hand)
     int y[2] = { 1, 0 };
     double l = pt_softmax_xent(dz, z, y, 2, 2);
     ck_assert_double_eq_tol(l, (log(4.0 / 3) + log(4.0)) / 2, 1e-6);
+    float dz0[4];
+    memcpy(dz0, dz, sizeof dz0);
     ck_assert_float_eq_tol(dz[0], 0.25f / 2, 1e-6);
     ck_assert_float_eq_tol(dz[1], (0.75f - 1) / 2, 1e-6);
     ck_assert_float_eq_tol(dz[2], (0.25f - 1) / 2, 1e-6);
@@ -230,6 +193,21 @@ START_TEST(test_softmax_xent_by_hand)
     ck_assert(isfinite(lb));
     ck_assert_double_eq_tol(lb, 10 + log1p(exp(-10)), 1e-4);
     ck_assert_int_eq(pt_count_correct(big, &y0, 1, 3), 0);
+    /* a row labelled -1 is skipped: the mean is over the other row, and
+       the skipped row's gradient is zero */
+    int ys[2] = { -1, 0 };
+    float dzs[4] = { 9, 9, 9, 9 };
+    ck_assert_double_eq_tol(pt_softmax_xent(dzs, z, ys, 2, 2), log(4.0), 1e-6);
+    ck_assert(dzs[0] == 0 && dzs[1] == 0);
+    ck_assert_float_eq_tol(dzs[2], 0.25f - 1, 1e-6);
+    ck_assert_float_eq_tol(dzs[3], 0.75f, 1e-6);
+    int none = -1;
+    ck_assert_double_eq(pt_softmax_xent(NULL, z, &none, 1, 2), 0);
+    /* in place (dz = z): the same loss and gradient (fails if the label's
+       logit is read after it was overwritten) */
+    float zz[4] = { 0, logf(3), 0, logf(3) };
+    ck_assert_double_eq_tol(pt_softmax_xent(zz, zz, y, 2, 2), (log(4.0 / 3) + log(4.0)) / 2, 1e-6);
+    for (int j = 0; j < 4; j++) ck_assert_float_eq_tol(zz[j], dz0[j], 1e-7);
 }
 END_TEST
 
@@ -600,7 +578,7 @@ START_TEST(test_safetensors_rejects_overlaps_and_dtypes)
     static const char *headers[][2] = {
         { "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
           "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", "overlap" },
-        { "{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", "only F32" },
+        { "{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", "dtype I64" },
         { "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", "needs 12 bytes" },
         { "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", "belong to no tensor" },
     };
@@ -617,6 +595,45 @@ START_TEST(test_safetensors_rejects_overlaps_and_dtypes)
         ck_assert_int_eq(pt_st_read(&f, path), -1);
         ck_assert_msg(strstr(pt_errmsg(), headers[i][1]), "case %d: %s", i, pt_errmsg());
     }
+    unlink(path); rmdir(tmpdir);
+}
+END_TEST
+
+/* F16 and BF16 tensors come back as the floats they stand for */
+START_TEST(test_safetensors_widens_half_precision)
+{
+    char path[128];
+    pt_safetensors f;
+    make_tmpdir();
+    snprintf(path, sizeof path, "%s/half.safetensors", tmpdir);
+    const char *header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[7],\"data_offsets\":[0,14]},"
+                         "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[14,18]},"
+                         "\"f\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[18,22]}}";
+    /* 1, -2, 65504 (largest), 2^-24 (smallest subnormal), 0.5, +inf, -0 */
+    const uint16_t half[7] = { 0x3c00, 0xc000, 0x7bff, 0x0001, 0x3800, 0x7c00, 0x8000 };
+    const uint16_t bf[2] = { 0x3f80, 0xc0a0 };                   /* 1, -5 */
+    const float want[7] = { 1, -2, 65504, 5.9604644775390625e-8f, 0.5f, INFINITY, -0.0f };
+    FILE *fp = fopen(path, "wb");
+    unsigned long long n = strlen(header);
+    for (int b = 0; b < 8; b++) fputc((int)(n >> (8 * b)) & 255, fp);
+    fputs(header, fp);
+    for (int i = 0; i < 7; i++) { fputc(half[i] & 255, fp); fputc(half[i] >> 8, fp); }
+    for (int i = 0; i < 2; i++) { fputc(bf[i] & 255, fp); fputc(bf[i] >> 8, fp); }
+    float three = 3;
+    fwrite(&three, 4, 1, fp);
+    fclose(fp);
+    ck_assert_int_eq(pt_st_read(&f, path), 0);
+    const pt_st_tensor *h = pt_st_find(&f, "h"), *b = pt_st_find(&f, "b"), *x = pt_st_find(&f, "f");
+    ck_assert(h && b && x);
+    ck_assert_str_eq(h->dtype, "F16");
+    ck_assert_uint_eq(h->end - h->begin, 28);
+    ck_assert_uint_eq(f.size, 40);
+    const float *hv = (const float *)(f.data + h->begin), *bv = (const float *)(f.data + b->begin);
+    for (int i = 0; i < 7; i++) ck_assert_msg(hv[i] == want[i], "F16 %04x gave %g", half[i], hv[i]);
+    ck_assert(signbit(hv[6]));
+    ck_assert(bv[0] == 1.0f && bv[1] == -5.0f);
+    ck_assert(*(const float *)(f.data + x->begin) == 3.0f);
+    pt_st_free(&f);
     unlink(path); rmdir(tmpdir);
 }
 END_TEST
@@ -642,6 +659,7 @@ Suite *nn_suite(void)
     tcase_add_test(files, test_resume_after_kill_is_bit_exact);
     tcase_add_test(files, test_damaged_checkpoints_are_refused);
     tcase_add_test(files, test_safetensors_rejects_overlaps_and_dtypes);
+    tcase_add_test(files, test_safetensors_widens_half_precision);
     tcase_set_timeout(learn, 10);
     tcase_set_timeout(files, 10);
     suite_add_tcase(s, layers);

@@ -60,14 +60,16 @@ void pt_layernorm_forward(float *y, const float *x, const float *g, const float 
                           int n, int d, float eps);
 void pt_layernorm_backward(float *dx, float *dg, float *db, const float *dy,
                            const float *x, const float *g, int n, int d, float eps);
-/* mean over n of -log softmax(z[i])[y[i]], from logits z[n][k] by
-   log-sum-exp; dz[n][k] = (softmax(z) - onehot(y)) / n unless NULL */
+/* mean of -log softmax(z[i])[y[i]] over the rows with a label (y[i] >= 0;
+   a row with y[i] < 0 is skipped), from logits z[n][k] by log-sum-exp;
+   dz[n][k] = (softmax(z) - onehot(y)) / rows unless NULL, 0 on skipped rows;
+   dz may be z, to overwrite the logits with their gradient */
 double pt_softmax_xent(float *dz, const float *z, const int *y, int n, int k);
 /* the number of rows i whose largest z[i][.] is at y[i] */
 int pt_count_correct(const float *z, const int *y, int n, int k);
 /* <Declare the parameter store> */
 #define PT_MAX_DIMS    4
-#define PT_MAX_TENSORS 64
+#define PT_MAX_TENSORS 640          /* GPT-2 XL has 580 */
 #define PT_MAX_GROUPS  4
 enum { PT_GROUP_BACKBONE = 0, PT_GROUP_HEAD = 1 };
 typedef struct pt_tensor {
@@ -161,9 +163,10 @@ double pt_clip_grad_norm(pt_params *p, double max_norm);
 /* <Declare the safetensors files> */
 typedef struct pt_st_tensor {
     char      name[128];
+    char      dtype[8];           /* as the file has it: F32, F16, BF16 */
     int       ndim;
     long long shape[PT_MAX_DIMS];
-    size_t    begin, end;         /* byte offsets into data             */
+    size_t    begin, end;         /* byte offsets into data (F32 there) */
 } pt_st_tensor;
 typedef struct pt_safetensors {
     int            n, nmeta;
@@ -172,8 +175,9 @@ typedef struct pt_safetensors {
     unsigned char *data;          /* the tensor bytes, data[size]       */
     size_t         size;
 } pt_safetensors;
-/* Read and validate path (F32 tensors only); 0, or -1 + pt_fail naming
-   the file and what is wrong with it. */
+/* Read and validate path; F16 and BF16 tensors are converted, so that
+   data holds F32 only.  0, or -1 + pt_fail naming the file and what is
+   wrong with it. */
 int pt_st_read(pt_safetensors *f, const char *path);
 const pt_st_tensor *pt_st_find(const pt_safetensors *f, const char *name);
 const char *pt_st_meta(const pt_safetensors *f, const char *key);  /* or NULL */

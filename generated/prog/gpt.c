@@ -8,16 +8,41 @@
 #include <math.h>
 #include "pt_base.h"
 #include "pt_lm.h"
+/* <Headers of gpt (all chapters)> */
+/* <Headers of gpt (all chapters)> */
+#include <cblas.h>
+#include "pt_nn.h"
+#include "pt_gpt.h"
 
 /* <Define the options of gpt> */
 static int vocab_size = 0;
 static const char *text = "kjv", *vocab = NULL, *merges = NULL;
+/* <Option variables of gpt (all chapters)> */
+/* <Option variables of gpt (all chapters)> */
+static const char *model_dir = NULL, *resume = NULL;
+static int lm_steps = 0, stop_at = 0;
+static int lm_dim = 0, lm_layers = 0, lm_heads = 0, lm_seq = 0, lm_batch = 0;
+static double lm_lr = 0;
 static const pt_option options[] = {
     { "text", PT_TEXT, &text, "SRC", "kjv (package bible-kjv), fortunes (package fortunes), or a file" },
     { "vocab-size", PT_INT, &vocab_size, "N",
       "tokens of the trained BPE (default: smoke 512, book 4096, full 8192)" },
     { "vocab", PT_TEXT, &vocab, "FILE", "a tokenizer's vocab.json (GPT-2: encoder.json)" },
     { "merges", PT_TEXT, &merges, "FILE", "a tokenizer's merges.txt (GPT-2: vocab.bpe)" },
+    /* <Rows of the options table of gpt (all chapters)> */
+    /* <Rows of the options table of gpt (all chapters)> */
+    { "model", PT_TEXT, &model_dir, "DIR",
+      "a model in Hugging Face's GPT-2 layout: config.json and model.safetensors "
+      "(default: --out/model; train writes it)" },
+    { "steps", PT_INT, &lm_steps, "N", "training steps (default: smoke 30, book 1700, full 12000)" },
+    { "dim", PT_INT, &lm_dim, "N", "train: width C of the model (default 128)" },
+    { "layers", PT_INT, &lm_layers, "N", "train: blocks L (default 4)" },
+    { "heads", PT_INT, &lm_heads, "N", "train: attention heads H (default 4)" },
+    { "seq", PT_INT, &lm_seq, "N", "train: tokens a window, also the context (default: smoke 64, book 128, full 256)" },
+    { "batch", PT_INT, &lm_batch, "N", "train: windows a step (default: smoke 4, others 16)" },
+    { "lr", PT_REAL, &lm_lr, "X", "train: AdamW's peak learning rate (default 0.003)" },
+    { "resume", PT_TEXT, &resume, "FILE", "train: continue from this checkpoint" },
+    { "stop-at", PT_INT, &stop_at, "N", "train: stop after step N as if interrupted (checkpoint kept)" },
     { 0 }
 };
 static const pt_program prog = {
@@ -30,7 +55,21 @@ static const pt_program prog = {
     "as a line of token ids), detokenize (each line of ids back to text),\n"
     "ngram (interpolated Kneser-Ney models of orders 1-7 over bytes and 1-5\n"
     "over the trained BPE; bits per byte on the held-out part, and on the\n"
-    "held-out fortunes). Without STEP, bpe-train, tokens and ngram run. tokenize and detokenize use\n"
+    "held-out fortunes)"
+    /* <Help for the steps of gpt (all chapters)> */
+    /* <Help for the steps of gpt (all chapters)> */
+    ", train (a GPT-style transformer on the\n"
+    "training tokens; writes --model and checkpoint.safetensors), eval (its\n"
+    "bits per byte on the held-out part), kvcache (256 tokens generated with\n"
+    "and without the key-value cache), mlm (a small masked language model,\n"
+    "bidirectional), logits (the logits at the last of the ids on standard\n"
+    "input, one a line)"
+    ". Without STEP, every step but tokenize, detokenize"
+    /* <Steps of gpt run only when named (all chapters)> */
+    /* <Steps of gpt run only when named (all chapters)> */
+    " and logits"
+    " runs.\n"
+    "tokenize and detokenize use\n"
     "--vocab and --merges, or else the tokenizer bpe-train wrote in --out\n"
     "(out/data/gpt). GPT-2's own files are data/gpt2/encoder.json and\n"
     "data/gpt2/vocab.bpe. The held-out part is every 20th block of 100\n"
@@ -43,6 +82,16 @@ typedef struct gpt_run {
     pt_results *res;
     pt_text text, train, held;   /* the whole text and its two parts */
     int have_text, vocab_size;
+    double ngram_bpb;            /* the best n-gram model's, once ngram has run */
+    /* <Fields of a gpt run (all chapters)> */
+    /* <Fields of a gpt run (all chapters)> */
+    pt_lm_config  lm;                  /* the training run's settings */
+    pt_gpt_config lm_cfg;              /* the model train makes (vocab from the tokenizer) */
+    char          model_dir[4200];
+    pt_bpe        bpe;                 /* the tokenizer of the model steps */
+    pt_ids        train_ids, held_ids; /* the two parts of the text, in its tokens */
+    int           have_ids, have_model;
+    pt_gpt        model;               /* trained here, or read from model_dir */
 } gpt_run;
 /* <Load the text of a gpt run> */
 static int load_text(gpt_run *g)
@@ -75,6 +124,7 @@ static int load_tokenizer(gpt_run *g, pt_bpe *b)
                        pt_errmsg());
     return 0;
 }
+/* <Steps of gpt (all chapters)> */
 /* <Train a tokenizer> */
 static int run_bpe_train(gpt_run *g)
 {
@@ -155,6 +205,25 @@ static int run_tokens(gpt_run *g)
     return status;
 }
 /* <Tokenize and detokenize standard input> */
+/* <Read one line of ids> */
+/* the ids of one line of standard input, line number ln; 0, or -1 */
+static int parse_ids(const char *line, long ln, pt_ids *ids)
+{
+    ids->n = 0;
+    for (const char *p = line; ; ) {
+        char *end;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == '\n' || *p == '\r' || !*p) return 0;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < 0 || v > 2147483647L)
+            return pt_fail("standard input, line %ld: \"%.*s\" is not a token id", ln,
+                           (int)strcspn(p, " \t\r\n"), p);
+        if (pt_ids_push(ids, (int)v)) return -1;
+        p = end;
+    }
+}
+
 static int run_tokenize(gpt_run *g)
 {
     pt_bpe b;
@@ -187,18 +256,7 @@ static int run_detokenize(gpt_run *g)
     pt_ids ids = { 0 };
     int status = 0;
     for (long ln = 1; status == 0 && getline(&line, &cap, stdin) > 0; ln++) {
-        /* <Read one line of ids> */
-        ids.n = 0;
-        for (char *p = line, *end; status == 0; p = end) {
-            while (*p == ' ' || *p == '\t') p++;
-            if (*p == '\n' || *p == '\r' || !*p) break;
-            errno = 0;
-            long v = strtol(p, &end, 10);
-            if (end == p || errno || v < 0 || v > 2147483647L)
-                status = pt_fail("standard input, line %ld: \"%.*s\" is not a token id", ln,
-                                 (int)strcspn(p, " \t\r\n"), p);
-            else status = pt_ids_push(&ids, (int)v);
-        }
+        status = parse_ids(line, ln, &ids);
         unsigned char *out = NULL;
         size_t n = 0;
         if (status == 0 && pt_bpe_decode(&b, ids.v, ids.n, &out, &n))
@@ -282,6 +340,7 @@ static int run_ngram(gpt_run *g)
     }
     if (status == 0) {
         pt_results_real(g->res, "ngram.val_bpb", best);
+        g->ngram_bpb = best;
         pt_results_int(g->res, "ngram.best_order", best_order);
         pt_results_text(g->res, "ngram.best_tokens", best_tok);
         pt_results_real(g->res, "ngram.seconds", pt_seconds() - t0);
@@ -290,14 +349,294 @@ static int run_ngram(gpt_run *g)
     pt_bpe_free(&b);
     return status;
 }
+/* <Steps of gpt (all chapters)> */
+static int load_ids(gpt_run *g)
+{
+    if (g->have_ids) return 0;
+    if (load_text(g) || load_tokenizer(g, &g->bpe)) return -1;
+    memset(&g->train_ids, 0, sizeof g->train_ids);
+    memset(&g->held_ids, 0, sizeof g->held_ids);
+    if (pt_bpe_encode(&g->bpe, g->train.bytes, g->train.n, &g->train_ids) ||
+        pt_bpe_encode(&g->bpe, g->held.bytes, g->held.n, &g->held_ids)) {
+        pt_ids_free(&g->train_ids); pt_ids_free(&g->held_ids); pt_bpe_free(&g->bpe);
+        return -1;
+    }
+    g->have_ids = 1;
+    pt_results_int(g->res, "gpt.corpus_train_tokens", (long long)g->train_ids.n);
+    pt_results_int(g->res, "gpt.corpus_held_tokens", (long long)g->held_ids.n);
+    return 0;
+}
+
+/* the model trained in this run, or the one in --model */
+static int load_model(gpt_run *g)
+{
+    if (g->have_model) return 0;
+    if (pt_gpt_load(&g->model, g->model_dir))
+        return pt_fail("%s (run 'gpt train' first, or name a model with --model)", pt_errmsg());
+    g->have_model = 1;
+    const pt_gpt_config *c = &g->model.cfg;
+    fprintf(stderr, "gpt: %s: %d layers, %d heads, width %d, context %d, vocabulary %d\n",
+            g->model_dir, c->layers, c->heads, c->dim, c->ctx, c->vocab);
+    return 0;
+}
+
+/* buffers for scoring: B windows of the whole context, B * T * V at most 2^25 floats */
+static int alloc_for_scoring(pt_gpt *m)
+{
+    size_t tv = (size_t)m->cfg.ctx * m->cfg.vocab;
+    int B = tv >= (1u << 25) ? 1 : (int)((1u << 25) / tv);
+    return pt_gpt_alloc(m, B > 32 ? 32 : B, m->cfg.ctx);
+}
+/* <Steps of gpt (all chapters)> */
+static int run_train(gpt_run *g)
+{
+    if (load_ids(g)) return -1;
+    if (g->have_model) { pt_gpt_free(&g->model); g->have_model = 0; }
+    pt_gpt_config cfg = g->lm_cfg;
+    cfg.vocab = g->bpe.n_tokens;
+    pt_gpt *m = &g->model;
+    pt_optim o;
+    pt_train_run r;
+    pt_rng rng;
+    char ckpt[4300];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", g->c.out);
+    if (pt_gpt_init(m, &cfg)) return -1;
+    g->have_model = 1;
+    pt_rng_seed(&rng, g->c.seed);
+    pt_gpt_init_params(m, &rng);
+    if (pt_gpt_alloc(m, g->lm.batch, g->lm.seq) || pt_optim_init(&o, PT_ADAMW, &m->params))
+        return -1;
+    o.beta2 = 0.95;
+    o.weight_decay = 0.1;
+    pt_train_run_init(&r, g->c.seed);
+    int status = resume && pt_checkpoint_load(resume, &m->params, &o, &r) ? -1 : 0;
+    /* <Set up and run the language-model training> */
+    pt_lm_config c = g->lm;
+    c.warmup = (int)(c.steps / 20 > 10 ? c.steps / 20 : 10);
+    c.final_lr_frac = 0.1;
+    c.clip = 1.0;
+    c.eval_every = c.steps >= 20 ? (int)(c.steps / 20) : 1;
+    c.eval_windows = g->c.profile == PT_SMOKE ? 8 : 16;
+    c.seed = g->c.seed;
+    c.mask_id = -1;
+    c.stop_at = stop_at;
+    c.checkpoint = ckpt;
+    c.checkpoint_every = 200;
+    double flops = pt_gpt_train_flops(&m->cfg, c.seq), peak = status ? 0 : pt_sgemm_gflops(1024);
+    if (status == 0) {
+        fprintf(stderr, "gpt: %zu parameters; %lld steps of %d x %d tokens; %.2f GFLOP per step\n",
+                m->params.size, (long long)c.steps, c.batch, c.seq, flops * c.batch * c.seq / 1e9);
+        status = pt_lm_train(m, &o, g->train_ids.v, g->train_ids.n, g->held_ids.v, g->held_ids.n, &c, &r);
+    }
+    if (status == 0 && r.rows)
+        status = pt_train_run_write(&r, g->c.out, "curves.tsv",
+                                    "step\tepoch\ttrain_loss\tval_loss\tlr\tseconds");
+    if (status == 0 && !(stop_at && stop_at < c.steps)) status = pt_gpt_save(m, g->model_dir);
+    if (status == 0) {
+        double tps = r.seconds > 0 ? (double)r.examples / r.seconds : 0;
+        pt_results_int(g->res, "gpt.params", (long long)m->params.size);
+        pt_results_int(g->res, "gpt.dim", m->cfg.dim);
+        pt_results_int(g->res, "gpt.layers", m->cfg.layers);
+        pt_results_int(g->res, "gpt.heads", m->cfg.heads);
+        pt_results_int(g->res, "gpt.seq", c.seq);
+        pt_results_int(g->res, "gpt.batch", c.batch);
+        pt_results_int(g->res, "gpt.steps", r.step);
+        pt_results_real(g->res, "gpt.lr", c.lr);
+        pt_results_int(g->res, "gpt.train_tokens", r.step * c.batch * c.seq);
+        pt_results_real(g->res, "gpt.epochs", (double)r.step * c.batch * c.seq / (double)g->train_ids.n);
+        pt_results_real(g->res, "gpt.train_seconds", r.seconds);
+        pt_results_real(g->res, "gpt.tokens_per_second", tps);
+        pt_results_real(g->res, "gpt.model_gflops", flops * tps / 1e9);
+        pt_results_real(g->res, "sgemm.gflops", peak);
+        pt_results_real(g->res, "gpt.sgemm_fraction", peak > 0 ? flops * tps / 1e9 / peak : 0);
+        if (r.rows) pt_results_real(g->res, "gpt.final_val_loss", r.hist[(r.rows - 1) * PT_HIST_COLS + 3]);
+        fprintf(stderr, "gpt: %.0f tokens/s, %.1f GFLOP/s (sgemm: %.1f GFLOP/s, %.0f%%)\n", tps,
+                flops * tps / 1e9, peak, peak > 0 ? 100 * flops * tps / 1e9 / peak : 0);
+    }
+    pt_optim_free(&o);
+    pt_train_run_free(&r);
+    return status;
+}
+/* <Steps of gpt (all chapters)> */
+static int run_eval(gpt_run *g)
+{
+    if (load_ids(g) || load_model(g) || alloc_for_scoring(&g->model)) return -1;
+    pt_gpt *m = &g->model;
+    if (m->cfg.vocab < g->bpe.n_tokens)
+        return pt_fail("%s: the model's vocabulary (%d) is smaller than the tokenizer's (%d)",
+                       g->model_dir, m->cfg.vocab, g->bpe.n_tokens);
+    if (!m->cfg.causal)
+        return pt_fail("%s: a bidirectional model does not give next-token probabilities",
+                       g->model_dir);
+    size_t count = 0;
+    double t0 = pt_seconds();
+    double lp = pt_lm_score(m, g->held_ids.v, g->held_ids.n, &count);
+    if (isnan(lp)) return -1;
+    size_t bytes = g->held.n - (size_t)g->bpe.len[g->held_ids.v[0]];
+    double nats = -lp / (double)count, bpb = pt_bits_per_byte(lp, bytes);
+    pt_results_real(g->res, "gpt.val_loss", nats);
+    pt_results_real(g->res, "gpt.val_perplexity", exp(nats));
+    pt_results_real(g->res, "gpt.val_bpb", bpb);
+    pt_results_int(g->res, "gpt.val_tokens", (long long)count);
+    pt_results_real(g->res, "gpt.eval_seconds", pt_seconds() - t0);
+    if (g->ngram_bpb > 0) {       /* the comparison, in words, for the book */
+        char vs[96];
+        snprintf(vs, sizeof vs, "%.3f bits per byte %s", fabs(bpb - g->ngram_bpb),
+                 bpb < g->ngram_bpb ? "below" : "above");
+        pt_results_real(g->res, "gpt.bpb_minus_ngram", bpb - g->ngram_bpb);
+        pt_results_text(g->res, "gpt.vs_ngram", vs);
+    }
+    fprintf(stderr, "gpt: held-out %zu tokens: %.4f nats a token, perplexity %.2f, %.4f bits per byte\n",
+            count, nats, exp(nats), bpb);
+    return 0;
+}
+/* <Steps of gpt (all chapters)> */
+static int run_logits(gpt_run *g)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    pt_ids ids = { 0 };
+    int status = load_model(g);
+    if (status == 0 && getline(&line, &cap, stdin) <= 0)
+        status = pt_fail("standard input: no line of token ids");
+    if (status == 0) status = parse_ids(line, 1, &ids);
+    pt_gpt *m = &g->model;
+    if (status == 0 && (ids.n == 0 || ids.n > (size_t)m->cfg.ctx))
+        status = pt_fail("standard input: %zu ids; the model takes 1 to %d", ids.n, m->cfg.ctx);
+    const float *z = NULL;
+    if (status == 0 && (pt_gpt_alloc(m, 1, (int)ids.n) || !(z = pt_gpt_forward(m, ids.v, 1, (int)ids.n))))
+        status = -1;
+    for (int v = 0; status == 0 && v < m->cfg.vocab; v++)
+        printf("%.9g\n", z[(ids.n - 1) * m->cfg.vocab + v]);
+    free(line);
+    pt_ids_free(&ids);
+    return status == 0 && fflush(stdout) ? pt_fail("cannot write: %s", strerror(errno)) : status;
+}
+/* <Steps of gpt (all chapters)> */
+static int report_cache(gpt_run *g, const char *what, int n, const pt_cache_timing *t)
+{
+    char key[64];
+#define KEY(name) (snprintf(key, sizeof key, "%s.%s", what, name), key)
+    pt_results_int(g->res, KEY("tokens"), n);
+    pt_results_real(g->res, KEY("cached_tokens_per_second"), n / t->cached_s);
+    pt_results_real(g->res, KEY("recompute_tokens_per_second"), n / t->recompute_s);
+    pt_results_real(g->res, KEY("speedup"), t->recompute_s / t->cached_s);
+    pt_results_real(g->res, KEY("max_abs_diff"), t->max_abs_diff);
+    pt_results_int(g->res, KEY("same_tokens"), t->same_tokens);
+#undef KEY
+    fprintf(stderr, "gpt: %s, %d tokens: %.0f tokens/s with the cache, %.0f recomputing "
+            "(%.1fx); logits differ by at most %.2g\n", what, n, n / t->cached_s,
+            n / t->recompute_s, t->recompute_s / t->cached_s, t->max_abs_diff);
+    return 0;
+}
+
+static int run_kvcache(gpt_run *g)
+{
+    if (load_ids(g) || load_model(g)) return -1;
+    pt_gpt *m = &g->model;
+    int first = g->held_ids.n && g->held_ids.v[0] < m->cfg.vocab ? g->held_ids.v[0] : 0;
+    int n = m->cfg.ctx < 256 ? m->cfg.ctx : 256;
+    pt_cache_timing t;
+    if (pt_gpt_time_cache(m, first, n, &t) || report_cache(g, "kvcache.model", n, &t))
+        return -1;
+    if (m->cfg.ctx >= 256) return report_cache(g, "kvcache", n, &t);
+    /* <Time 256 tokens with a model of the same shape and a longer context> */
+    pt_gpt wide;
+    pt_gpt_config cfg = m->cfg;
+    pt_rng rng;
+    cfg.ctx = 256;
+    pt_rng_seed(&rng, g->c.seed);
+    if (pt_gpt_init(&wide, &cfg)) return -1;
+    pt_gpt_init_params(&wide, &rng);
+    int status = pt_gpt_time_cache(&wide, first, 256, &t) || report_cache(g, "kvcache", 256, &t) ? -1 : 0;
+    pt_gpt_free(&wide);
+    return status;
+}
+/* <Steps of gpt (all chapters)> */
+static int run_mlm(gpt_run *g)
+{
+    if (load_ids(g)) return -1;
+    int V = g->bpe.n_tokens + 1, smoke = g->c.profile == PT_SMOKE;
+    pt_gpt_config cfg = g->lm_cfg;
+    cfg.vocab = V;
+    cfg.ctx = smoke ? 32 : 128;
+    cfg.layers = smoke ? 1 : 2;
+    cfg.causal = 0;
+    pt_lm_config c = g->lm;
+    c.seq = cfg.ctx;
+    c.steps = smoke ? 10 : g->c.profile == PT_FULL ? 3000 : 300;
+    c.batch = 16;
+    c.warmup = (int)(c.steps / 10);
+    c.final_lr_frac = 0.1; c.clip = 1.0; c.lr = 1e-3;
+    c.eval_every = (int)(c.steps / 10 ? c.steps / 10 : 1);
+    c.eval_windows = smoke ? 4 : 32;
+    c.seed = g->c.seed; c.mask_id = V - 1;
+    c.stop_at = 0; c.checkpoint = NULL;
+    pt_gpt m;
+    pt_optim o;
+    pt_train_run r;
+    pt_rng rng;
+    pt_rng_seed(&rng, g->c.seed + 1);
+    if (pt_gpt_init(&m, &cfg)) return -1;
+    pt_gpt_init_params(&m, &rng);
+    pt_train_run_init(&r, g->c.seed);
+    int status = pt_gpt_alloc(&m, c.batch, c.seq) || pt_optim_init(&o, PT_ADAMW, &m.params) ? -1 : 0;
+    if (status == 0) {
+        o.beta2 = 0.95; o.weight_decay = 0.1;
+        status = pt_lm_train(&m, &o, g->train_ids.v, g->train_ids.n, g->held_ids.v,
+                             g->held_ids.n, &c, &r);
+        /* <Score the masked model and its baselines> */
+        size_t use = (size_t)(smoke ? 16 : 400) * c.seq, count = 0, correct = 0;
+        if (use > g->held_ids.n) use = g->held_ids.n;
+        double lp = status ? NAN : pt_mlm_score(&m, g->held_ids.v, use, V - 1, c.seed ^ 0x5eed, &count, &correct);
+        long long *freq = calloc(V, sizeof *freq);
+        if (isnan(lp) || !freq || !count) status = status ? status : pt_fail("the masked model scored nothing");
+        if (status == 0) {
+            int top = 0;
+            for (size_t i = 0; i < g->train_ids.n; i++) freq[g->train_ids.v[i]]++;
+            for (int v = 1; v < V; v++) if (freq[v] > freq[top]) top = v;
+            double uni = 0, hits = 0, tot = (double)g->train_ids.n + V;
+            for (size_t i = 0; i < use; i++) {
+                uni -= log2((freq[g->held_ids.v[i]] + 1.0) / tot);
+                hits += g->held_ids.v[i] == top;
+            }
+            pt_results_int(g->res, "mlm.params", (long long)m.params.size);
+            pt_results_int(g->res, "mlm.steps", r.step);
+            pt_results_int(g->res, "mlm.masked", (long long)count);
+            pt_results_real(g->res, "mlm.accuracy", (double)correct / count);
+            pt_results_real(g->res, "mlm.bits", -lp / (log(2.0) * count));
+            pt_results_real(g->res, "mlm.top_token_accuracy", hits / use);
+            pt_results_real(g->res, "mlm.unigram_bits", uni / use);
+            pt_results_real(g->res, "mlm.seconds", r.seconds);
+            fprintf(stderr, "gpt: masked LM: %.1f%% of %zu masked tokens right, %.3f bits each "
+                    "(most frequent token: %.1f%%; unigram: %.3f bits)\n", 100.0 * correct / count,
+                    count, -lp / (log(2.0) * count), 100 * hits / use, uni / use);
+        }
+        free(freq);
+        pt_optim_free(&o);
+    }
+    if (status == 0)
+        status = pt_train_run_write(&r, g->c.out, "mlm_curves.tsv",
+                                    "step\tepoch\ttrain_loss\tval_loss\tlr\tseconds");
+    pt_train_run_free(&r);
+    pt_gpt_free(&m);
+    return status;
+}
 
 typedef struct { const char *name; int (*run)(gpt_run *g); int in_all; } gpt_step;
 static const gpt_step steps[] = {
+    /* <Rows of the steps table of gpt (all chapters)> */
     { "bpe-train", run_bpe_train, 1 },
     { "tokens", run_tokens, 1 },
     { "ngram", run_ngram, 1 },
     { "tokenize", run_tokenize, 0 },
     { "detokenize", run_detokenize, 0 },
+    /* <Rows of the steps table of gpt (all chapters)> */
+    { "train", run_train, 1 },
+    { "eval", run_eval, 1 },
+    { "kvcache", run_kvcache, 1 },
+    { "mlm", run_mlm, 1 },
+    { "logits", run_logits, 0 },
     { 0 }
 };
 
@@ -310,9 +649,29 @@ int main(int argc, char **argv)
     if (vocab_size < 0 || (vocab_size > 0 && vocab_size < 256))
         pt_usage_error(&prog, "--vocab-size must be at least 256 (the bytes)");
     if (!vocab != !merges) pt_usage_error(&prog, "--vocab and --merges go together");
+    /* <Check the options of gpt (all chapters)> */
+    /* <Check the options of gpt (all chapters)> */
+    if (lm_steps < 0 || lm_dim < 0 || lm_layers < 0 || lm_heads < 0 || lm_seq < 0 ||
+        lm_batch < 0 || lm_lr < 0 || stop_at < 0)
+        pt_usage_error(&prog, "--steps, --dim, --layers, --heads, --seq, --batch, --lr and "
+                       "--stop-at take positive values");
+    int smoke = g.c.profile == PT_SMOKE, full = g.c.profile == PT_FULL;
+    g.lm.batch = lm_batch ? lm_batch : smoke ? 4 : 16;
+    g.lm.seq = lm_seq ? lm_seq : smoke ? 64 : full ? 256 : 128;
+    g.lm.steps = lm_steps ? lm_steps : smoke ? 30 : full ? 12000 : 1700;
+    g.lm.lr = lm_lr ? lm_lr : 3e-3;
+    g.lm_cfg = (pt_gpt_config){ 0, g.lm.seq, lm_dim ? lm_dim : smoke ? 32 : full ? 256 : 128,
+                                lm_heads ? lm_heads : smoke ? 2 : full ? 8 : 4,
+                                lm_layers ? lm_layers : smoke ? 2 : full ? 6 : 4, 1e-5f, 1 };
+    if (g.lm_cfg.dim % g.lm_cfg.heads)
+        pt_usage_error(&prog, "--heads (%d) must divide --dim (%d)", g.lm_cfg.heads, g.lm_cfg.dim);
+    if (model_dir) snprintf(g.model_dir, sizeof g.model_dir, "%s", model_dir);
+    else snprintf(g.model_dir, sizeof g.model_dir, "%s/model", g.c.out);
     g.vocab_size = vocab_size ? vocab_size
                  : g.c.profile == PT_SMOKE ? 512 : g.c.profile == PT_FULL ? 8192 : 4096;
-    int quiet = step && (!strcmp(step, "tokenize") || !strcmp(step, "detokenize"));
+    int quiet = 0;     /* the filters, which are not run by default, write no results */
+    for (const gpt_step *s = steps; step && s->name; s++)
+        if (!strcmp(step, s->name)) quiet = !s->in_all;
     if (!quiet) {
         pt_announce(&prog, &g.c);
         g.res = pt_results_new();
@@ -325,5 +684,9 @@ int main(int argc, char **argv)
     if (g.res) fprintf(stderr, "gpt: results written to %s\n", g.c.out);
     pt_results_free(g.res);
     if (g.have_text) { pt_text_free(&g.text); pt_text_free(&g.train); pt_text_free(&g.held); }
+    /* <Free the rest of a gpt run (all chapters)> */
+    /* <Free the rest of a gpt run (all chapters)> */
+    if (g.have_ids) { pt_ids_free(&g.train_ids); pt_ids_free(&g.held_ids); pt_bpe_free(&g.bpe); }
+    if (g.have_model) pt_gpt_free(&g.model);
     return 0;
 }

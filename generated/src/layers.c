@@ -47,16 +47,15 @@ void pt_gelu_forward(float *y, const float *x, size_t len)
     #pragma omp parallel for schedule(static) if (len > 32768)
     for (size_t i = 0; i < len; i++) {
         float v = x[i], u = GELU_A * (v + GELU_B * v * v * v);
-        y[i] = 0.5f * v * (1 + tanhf(u));
+        y[i] = v / (1 + expf(-2 * u));
     }
 }
 void pt_gelu_backward(float *dx, const float *dy, const float *x, size_t len)
 {
     #pragma omp parallel for schedule(static) if (len > 32768)
     for (size_t i = 0; i < len; i++) {
-        float v = x[i], th = tanhf(GELU_A * (v + GELU_B * v * v * v));
-        float d = 0.5f * (1 + th)
-                + 0.5f * v * (1 - th * th) * GELU_A * (1 + 3 * GELU_B * v * v);
+        float v = x[i], s = 1 / (1 + expf(-2 * GELU_A * (v + GELU_B * v * v * v)));
+        float d = s + 2 * v * s * (1 - s) * GELU_A * (1 + 3 * GELU_B * v * v);
         dx[i] = dy[i] * d;
     }
 }
@@ -157,19 +156,31 @@ void pt_layernorm_backward(float *dx, float *dg, float *db, const float *dy,
 /* <Compute the softmax cross-entropy from logits> */
 double pt_softmax_xent(float *dz, const float *z, const int *y, int n, int k)
 {
+    int rows = 0;
+    for (int i = 0; i < n; i++) rows += y[i] >= 0;
     double total = 0;
+    #pragma omp parallel for schedule(static) reduction(+:total) if ((size_t)n * k > 65536)
     for (int i = 0; i < n; i++) {
         const float *zi = z + (size_t)i * k;
-        double M = zi[0], s = 0;
+        float *di = dz ? dz + (size_t)i * k : NULL;
+        if (y[i] < 0) { if (di) memset(di, 0, sizeof(float) * k); continue; }
+        /* <Add the loss of row i and write its gradient> */
+        float zy = zi[y[i]], M = zi[0];   /* zy first: dz may be z itself */
         for (int j = 1; j < k; j++) if (zi[j] > M) M = zi[j];
-        for (int j = 0; j < k; j++) s += exp(zi[j] - M);
-        double lse = M + log(s);
-        total += lse - zi[y[i]];
-        if (dz)
-            for (int j = 0; j < k; j++)
-                dz[(size_t)i * k + j] = (float)((exp(zi[j] - lse) - (j == y[i])) / n);
+        double s = 0;
+        for (int j = 0; j < k; j++) {
+            float e = expf(zi[j] - M);
+            if (di) di[j] = e;
+            s += e;
+        }
+        total += M + log(s) - zy;
+        if (di) {
+            float scale = (float)(1 / (s * rows)), hit = 1.0f / rows;
+            for (int j = 0; j < k; j++) di[j] *= scale;
+            di[y[i]] -= hit;
+        }
     }
-    return n > 0 ? total / n : 0;
+    return rows > 0 ? total / rows : 0;
 }
 /* <Count the correct predictions> */
 int pt_count_correct(const float *z, const int *y, int n, int k)

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,14 +153,17 @@ static int parse_entries(pt_safetensors *f, json_t *root, const char *path, size
         json_t *dt = json_object_get(v, "dtype"), *sh = json_object_get(v, "shape");
         if (!json_is_string(dt))
             return pt_fail("%s: tensor %s has no dtype", path, name);
-        if (strcmp(json_string_value(dt), "F32"))
-            return pt_fail("%s: tensor %s has dtype %s; only F32 is supported", path, name,
-                           json_string_value(dt));
+        const char *dts = json_string_value(dt);
+        int esize = !strcmp(dts, "F32") ? 4 : !strcmp(dts, "F16") || !strcmp(dts, "BF16") ? 2 : 0;
+        if (!esize)
+            return pt_fail("%s: tensor %s has dtype %s; the book reads F32, F16 and BF16", path,
+                           name, dts);
+        snprintf(t->dtype, sizeof t->dtype, "%s", dts);
         if (!json_is_array(sh) || json_array_size(sh) > PT_MAX_DIMS)
             return pt_fail("%s: tensor %s: the shape must be an array of at most %d sizes",
                            path, name, PT_MAX_DIMS);
         t->ndim = (int)json_array_size(sh);
-        long long bytes = 4;
+        long long bytes = esize;
         for (int d = 0; d < t->ndim; d++) {
             json_t *s = json_array_get(sh, d);
             if (!json_is_integer(s) || json_integer_value(s) < 0 || json_integer_value(s) > INT32_MAX)
@@ -223,6 +227,56 @@ static int parse_meta(pt_safetensors *f, json_t *root, const char *path)
     }
     return 0;
 }
+/* <Convert F16 and BF16 tensors to F32> */
+static float f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, e = h >> 10 & 31, m = h & 1023, bits;
+    if (e == 0) { float v = ldexpf((float)m, -24); return sign ? -v : v; }
+    bits = e == 31 ? sign | 0x7f800000u | m << 13 : sign | (e + 112) << 23 | m << 13;
+    float v;
+    memcpy(&v, &bits, 4);
+    return v;
+}
+static float bf16_to_f32(uint16_t h)
+{
+    uint32_t bits = (uint32_t)h << 16;
+    float v;
+    memcpy(&v, &bits, 4);
+    return v;
+}
+static int widen(pt_safetensors *f, const char *path)
+{
+    size_t floats = 0;
+    int narrow = 0;
+    for (int i = 0; i < f->n; i++) {
+        size_t e = strcmp(f->t[i].dtype, "F32") ? 2 : 4;
+        floats += (f->t[i].end - f->t[i].begin) / e;
+        narrow |= e == 2;
+    }
+    if (!narrow) return 0;
+    float *out = malloc(sizeof(float) * (floats ? floats : 1));
+    if (!out) return pt_fail("%s: out of memory widening its tensors to F32", path);
+    size_t at = 0;
+    for (int i = 0; i < f->n; i++) {          /* f->t is in the order of the bytes */
+        pt_st_tensor *t = &f->t[i];
+        const unsigned char *src = f->data + t->begin;
+        int bf = !strcmp(t->dtype, "BF16"), f32 = !strcmp(t->dtype, "F32");
+        size_t count = (t->end - t->begin) / (f32 ? 4 : 2);
+        if (f32) memcpy(out + at, src, 4 * count);
+        else
+            for (size_t j = 0; j < count; j++) {
+                uint16_t h = (uint16_t)(src[2 * j] | src[2 * j + 1] << 8);
+                out[at + j] = bf ? bf16_to_f32(h) : f16_to_f32(h);
+            }
+        t->begin = 4 * at;
+        at += count;
+        t->end = 4 * at;
+    }
+    free(f->data);
+    f->data = (unsigned char *)out;
+    f->size = 4 * floats;
+    return 0;
+}
 /* <Read and check a safetensors file> */
 int pt_st_read(pt_safetensors *f, const char *path)
 {
@@ -265,7 +319,7 @@ int pt_st_read(pt_safetensors *f, const char *path)
             pt_fail("%s: checksum mismatch: the header says crc32 %s but the tensor bytes give %s; "
                     "the file is corrupt", path, want, got);
         else
-            status = 0;
+            status = widen(f, path);
     }
 done:
     json_decref(root);

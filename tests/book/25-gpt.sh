@@ -27,3 +27,41 @@ gpt_bad_ids() {
     [ $rc -eq 1 ] && grep -q 'line 1' "$tmp/err" && grep -q '999999' "$tmp/err"
 }
 check "gpt: an id outside the vocabulary is an error that names the line" gpt_bad_ids
+# Chapter 8: the transformer steps on a small text (the GPL, from base-files), in
+# the smoke profile.
+license=/usr/share/common-licenses/GPL-3
+gpt_smoke_model() {
+    local d="$tmp/gt"
+    out/bin/gpt bpe-train --profile smoke --text "$license" --out "$d" >/dev/null 2>&1 || return 1
+    out/bin/gpt train --profile smoke --text "$license" --out "$d" >/dev/null 2>"$tmp/err" || { tail -3 "$tmp/err"; return 1; }
+    [ -s "$d/model/config.json" ] && [ -s "$d/model/model.safetensors" ] && [ -s "$d/curves.tsv" ] || return 1
+    grep -q '"n_embd": 32' "$d/model/config.json" && grep -q '"activation_function": "gelu_new"' "$d/model/config.json"
+}
+check "gpt: train writes a model in GPT-2's layout and its curves" gpt_smoke_model
+gpt_logits_match_eval() {
+    local d="$tmp/gt"
+    # logits: one line per vocabulary entry, and the same for the same input
+    echo "5 6 7" | out/bin/gpt logits --model "$d/model" > "$tmp/l1" || return 1
+    echo "5 6 7" | out/bin/gpt logits --model "$d/model" > "$tmp/l2" || return 1
+    local v; v=$(sed -n 's/.*"vocab_size": \([0-9]*\).*/\1/p' "$d/model/config.json")
+    [ "$(wc -l < "$tmp/l1")" -eq "$v" ] && cmp -s "$tmp/l1" "$tmp/l2" || return 1
+    local rc=0; echo "5 6 99999" | out/bin/gpt logits --model "$d/model" >/dev/null 2>"$tmp/err" || rc=$?
+    [ $rc -eq 1 ] && grep -q '99999' "$tmp/err"
+}
+check "gpt: logits prints the vocabulary's logits; a bad id is named" gpt_logits_match_eval
+gpt_resume() {
+    local d="$tmp/gt"
+    out/bin/gpt train --profile smoke --text "$license" --out "$d" --steps 12 --stop-at 6 >/dev/null 2>&1 || return 1
+    out/bin/gpt train --profile smoke --text "$license" --out "$d" --steps 12 --resume "$d/checkpoint.safetensors" \
+        --model "$d/resumed" >/dev/null 2>&1 || return 1
+    out/bin/gpt train --profile smoke --text "$license" --out "$d/straight" --steps 12 --model "$d/straight/model" \
+        --vocab "$d/vocab.json" --merges "$d/merges.txt" >/dev/null 2>&1 || return 1
+    cmp -s "$d/resumed/model.safetensors" "$d/straight/model/model.safetensors"
+}
+check "gpt: train stopped and resumed writes the model an uninterrupted run writes" gpt_resume
+gpt_bad_model() {
+    local rc=0; mkdir -p "$tmp/badm"; echo '{"n_embd": 8' > "$tmp/badm/config.json"
+    out/bin/gpt eval --model "$tmp/badm" --profile smoke --text "$license" --out "$tmp/gt" >/dev/null 2>"$tmp/err" || rc=$?
+    [ $rc -eq 1 ] && grep -q "$tmp/badm/config.json" "$tmp/err"
+}
+check "gpt: a damaged config.json is named" gpt_bad_model
