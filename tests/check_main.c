@@ -10,6 +10,7 @@ Suite *adapt_suite(void);
 Suite *simclr_suite(void);
 Suite *lm_suite(void);
 Suite *transformer_suite(void);
+Suite *generate_suite(void);
 
 int main(void)
 {
@@ -21,6 +22,7 @@ int main(void)
     srunner_add_suite(sr, simclr_suite());
     srunner_add_suite(sr, lm_suite());
     srunner_add_suite(sr, transformer_suite());
+    srunner_add_suite(sr, generate_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

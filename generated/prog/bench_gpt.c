@@ -44,7 +44,8 @@ int main(int argc, char **argv)
     pt_set_threads(c.threads);
     int smoke = c.profile == PT_SMOKE, V = 4096, steps = smoke ? 3 : 30;
     pt_gpt_config cfg = { V, 256, smoke ? 64 : 128, 4, smoke ? 2 : 4, 1e-5f, 1 };
-    pt_lm_config lc = { 8, 256, steps, 1, 1e-3, 0.1, 1.0, 0, 0, c.seed, -1, 0, NULL, 0, 1 };
+    /* the book's model (32 windows of 64 tokens), with 256 positions for generation */
+    pt_lm_config lc = { 32, 64, steps, 1, 1e-3, 0.1, 1.0, 0, 0, c.seed, -1, 0, NULL, 0, 1 };
     size_t n = 200000;
     int *ids = malloc(sizeof(int) * n);
     pt_gpt m;

@@ -13,6 +13,8 @@
 #include <cblas.h>
 #include "pt_nn.h"
 #include "pt_gpt.h"
+/* <Headers of gpt (all chapters)> */
+#include "pt_generate.h"
 
 /* <Define the options of gpt> */
 static int vocab_size = 0;
@@ -23,6 +25,10 @@ static const char *model_dir = NULL, *resume = NULL;
 static int lm_steps = 0, stop_at = 0;
 static int lm_dim = 0, lm_layers = 0, lm_heads = 0, lm_seq = 0, lm_batch = 0;
 static double lm_lr = 0;
+/* <Option variables of gpt (all chapters)> */
+static const char *prompt = "And God said";
+static int gen_tokens = 0, top_k = 0, n_samples = 1;
+static double temperature = 1.0, top_p = 1.0, rep_penalty = 1.0;
 static const pt_option options[] = {
     { "text", PT_TEXT, &text, "SRC", "kjv (package bible-kjv), fortunes (package fortunes), or a file" },
     { "vocab-size", PT_INT, &vocab_size, "N",
@@ -34,15 +40,23 @@ static const pt_option options[] = {
     { "model", PT_TEXT, &model_dir, "DIR",
       "a model in Hugging Face's GPT-2 layout: config.json and model.safetensors "
       "(default: --out/model; train writes it)" },
-    { "steps", PT_INT, &lm_steps, "N", "training steps (default: smoke 30, book 1700, full 12000)" },
+    { "steps", PT_INT, &lm_steps, "N", "training steps (default: smoke 30, book 1800, full 12000)" },
     { "dim", PT_INT, &lm_dim, "N", "train: width C of the model (default 128)" },
     { "layers", PT_INT, &lm_layers, "N", "train: blocks L (default 4)" },
     { "heads", PT_INT, &lm_heads, "N", "train: attention heads H (default 4)" },
-    { "seq", PT_INT, &lm_seq, "N", "train: tokens a window, also the context (default: smoke 64, book 128, full 256)" },
-    { "batch", PT_INT, &lm_batch, "N", "train: windows a step (default: smoke 4, others 16)" },
+    { "seq", PT_INT, &lm_seq, "N", "train: tokens a window, also the context (default: smoke 64, book 64, full 256)" },
+    { "batch", PT_INT, &lm_batch, "N", "train: windows a step (default: smoke 4, book 32, full 16)" },
     { "lr", PT_REAL, &lm_lr, "X", "train: AdamW's peak learning rate (default 0.003)" },
     { "resume", PT_TEXT, &resume, "FILE", "train: continue from this checkpoint" },
     { "stop-at", PT_INT, &stop_at, "N", "train: stop after step N as if interrupted (checkpoint kept)" },
+    /* <Rows of the options table of gpt (all chapters)> */
+    { "prompt", PT_TEXT, &prompt, "TEXT", "sample: the text to continue (\"And God said\")" },
+    { "tokens", PT_INT, &gen_tokens, "N", "sample: new tokens (default: as many as the context allows, at most 100)" },
+    { "samples", PT_INT, &n_samples, "N", "sample: continuations to print (1)" },
+    { "temperature", PT_REAL, &temperature, "X", "sample: tau; 0 is greedy (1)" },
+    { "top-k", PT_INT, &top_k, "N", "sample: keep the N most likely tokens; 0: all (0)" },
+    { "top-p", PT_REAL, &top_p, "X", "sample: keep the nucleus of probability X; 1: all (1)" },
+    { "repetition-penalty", PT_REAL, &rep_penalty, "X", "sample: divide the logits of tokens already present by X (1)" },
     { 0 }
 };
 static const pt_program prog = {
@@ -64,12 +78,19 @@ static const pt_program prog = {
     "and without the key-value cache), mlm (a small masked language model,\n"
     "bidirectional), logits (the logits at the last of the ids on standard\n"
     "input, one a line)"
-    ". Without STEP, every step but tokenize, detokenize"
+    /* <Help for the steps of gpt (all chapters)> */
+    ", samples (the worked example of temperature,\n"
+    "the next-token distribution after --prompt, entropy and distinct-n of\n"
+    "samples against temperature, samples for the book), sample (print\n"
+    "continuations of --prompt; --temperature, --top-k, --top-p,\n"
+    "--repetition-penalty, --tokens, --samples)"
+    ".\nWithout STEP, every step runs except tokenize, detokenize"
     /* <Steps of gpt run only when named (all chapters)> */
     /* <Steps of gpt run only when named (all chapters)> */
-    " and logits"
-    " runs.\n"
-    "tokenize and detokenize use\n"
+    ", logits"
+    /* <Steps of gpt run only when named (all chapters)> */
+    ", sample"
+    ".\ntokenize and detokenize use\n"
     "--vocab and --merges, or else the tokenizer bpe-train wrote in --out\n"
     "(out/data/gpt). GPT-2's own files are data/gpt2/encoder.json and\n"
     "data/gpt2/vocab.bpe. The held-out part is every 20th block of 100\n"
@@ -92,6 +113,8 @@ typedef struct gpt_run {
     pt_ids        train_ids, held_ids; /* the two parts of the text, in its tokens */
     int           have_ids, have_model;
     pt_gpt        model;               /* trained here, or read from model_dir */
+    /* <Fields of a gpt run (all chapters)> */
+    int have_bpe;                      /* bpe loaded without the text */
 } gpt_run;
 /* <Load the text of a gpt run> */
 static int load_text(gpt_run *g)
@@ -559,17 +582,17 @@ static int run_mlm(gpt_run *g)
     int V = g->bpe.n_tokens + 1, smoke = g->c.profile == PT_SMOKE;
     pt_gpt_config cfg = g->lm_cfg;
     cfg.vocab = V;
-    cfg.ctx = smoke ? 32 : 128;
+    cfg.ctx = smoke ? 32 : 64;
     cfg.layers = smoke ? 1 : 2;
     cfg.causal = 0;
     pt_lm_config c = g->lm;
     c.seq = cfg.ctx;
     c.steps = smoke ? 10 : g->c.profile == PT_FULL ? 3000 : 300;
-    c.batch = 16;
+    c.batch = 32;
     c.warmup = (int)(c.steps / 10);
     c.final_lr_frac = 0.1; c.clip = 1.0; c.lr = 1e-3;
     c.eval_every = (int)(c.steps / 10 ? c.steps / 10 : 1);
-    c.eval_windows = smoke ? 4 : 32;
+    c.eval_windows = smoke ? 4 : 64;
     c.seed = g->c.seed; c.mask_id = V - 1;
     c.stop_at = 0; c.checkpoint = NULL;
     pt_gpt m;
@@ -586,7 +609,7 @@ static int run_mlm(gpt_run *g)
         status = pt_lm_train(&m, &o, g->train_ids.v, g->train_ids.n, g->held_ids.v,
                              g->held_ids.n, &c, &r);
         /* <Score the masked model and its baselines> */
-        size_t use = (size_t)(smoke ? 16 : 400) * c.seq, count = 0, correct = 0;
+        size_t use = (size_t)(smoke ? 16 : 800) * c.seq, count = 0, correct = 0;
         if (use > g->held_ids.n) use = g->held_ids.n;
         double lp = status ? NAN : pt_mlm_score(&m, g->held_ids.v, use, V - 1, c.seed ^ 0x5eed, &count, &correct);
         long long *freq = calloc(V, sizeof *freq);
@@ -622,6 +645,190 @@ static int run_mlm(gpt_run *g)
     pt_gpt_free(&m);
     return status;
 }
+/* <Steps of gpt (all chapters)> */
+/* <Continue a prompt> */
+/* the tokens of the prompt, the model and room for n new tokens */
+static int prepare_prompt(gpt_run *g, pt_ids *p, int *n)
+{
+    memset(p, 0, sizeof *p);
+    if (load_model(g)) return -1;
+    if (!g->have_ids && !g->have_bpe) {
+        if (load_tokenizer(g, &g->bpe)) return -1;
+        g->have_bpe = 1;
+    }
+    if (pt_bpe_encode(&g->bpe, (const unsigned char *)prompt, strlen(prompt), p)) return -1;
+    if (p->n == 0) return pt_fail("--prompt is empty");
+    int room = g->model.cfg.ctx - (int)p->n;
+    if (room < 1) return pt_fail("the prompt has %zu tokens; the model's context is %d",
+                                 p->n, g->model.cfg.ctx);
+    *n = gen_tokens ? gen_tokens : room < 100 ? room : 100;
+    if (*n > room) return pt_fail("--tokens %d: the context leaves room for %d", *n, room);
+    return 0;
+}
+
+static int run_sample(gpt_run *g)
+{
+    pt_ids p, out = { 0 };
+    int n, status = prepare_prompt(g, &p, &n);
+    pt_sampler s = { temperature, top_k, top_p, rep_penalty };
+    pt_rng rng;
+    pt_rng_seed(&rng, g->c.seed);
+    for (int k = 0; status == 0 && k < n_samples; k++) {
+        unsigned char *text = NULL;
+        size_t len = 0;
+        out.n = 0;
+        status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out) ||
+                 pt_bpe_decode(&g->bpe, out.v, out.n, &text, &len) ? -1 : 0;
+        if (status == 0) {
+            if (k) fputs("\n----\n", stdout);
+            fputs(prompt, stdout);
+            fwrite(text, 1, len, stdout);
+            putchar('\n');
+        }
+        free(text);
+    }
+    pt_ids_free(&p);
+    pt_ids_free(&out);
+    return status == 0 && fflush(stdout) ? pt_fail("cannot write: %s", strerror(errno)) : status;
+}
+/* <Measure the samplers on the trained model> */
+static void quote_sample(gpt_run *g, const char *key, const pt_ids *ids)
+{
+    unsigned char *text = NULL;
+    size_t len = 0;
+    if (pt_bpe_decode(&g->bpe, ids->v, ids->n, &text, &len)) return;
+    char *q = malloc(3 * len + strlen(prompt) + 1), *o = q;
+    if (q) {
+        o += sprintf(o, "%s", prompt);
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = text[i];
+            if (c == '\n') { if (i + 1 < len) o += sprintf(o, " / "); }
+            else *o++ = c < 32 || c > 126 || strchr("*_`$\\[]<>{}|#~^@", c) ? ' ' : (char)c;
+        }
+        *o = 0;
+        pt_results_text(g->res, key, q);
+    }
+    free(q);
+    free(text);
+}
+
+static int run_samples(gpt_run *g)
+{
+    /* <Compute the worked example of temperature> */
+    const float ex[3] = { 2.0f, 1.0f, 0.1f };
+    const double taus[3] = { 0.5, 1, 2 };
+    for (int i = 0; i < 3; i++) {
+        double q[3];
+        char key[64];
+        pt_softmax_tau(q, ex, 3, taus[i]);
+        for (int v = 0; v < 3; v++) {
+            snprintf(key, sizeof key, "example.tau%g.p%d", taus[i], v + 1);
+            pt_results_real(g->res, key, q[v]);
+        }
+        snprintf(key, sizeof key, "example.tau%g.entropy", taus[i]);
+        pt_results_real(g->res, key, pt_entropy(q, 3));
+    }
+    pt_ids p, out = { 0 };
+    int n, status = prepare_prompt(g, &p, &n);
+    int V = g->model.cfg.vocab;
+    double *prob = malloc(sizeof(double) * V);
+    if (status == 0 && !prob) status = pt_fail("out of memory");
+    /* <Write the next-token distribution at three temperatures> */
+    pt_file f;
+    FILE *fp = status ? NULL : pt_file_open(&f, g->c.out, "next.tsv");
+    if (status == 0 && !fp) status = -1;
+    if (fp) {
+        pt_gpt_cache kv;
+        const float *z = NULL;
+        status = pt_gpt_cache_init(&kv, &g->model, (int)p.n);
+        for (size_t i = 0; status == 0 && i < p.n; i++)
+            if (!(z = pt_gpt_step(&g->model, &kv, p.v[i]))) status = -1;
+        int *order = malloc(sizeof(int) * V);
+        if (status == 0 && order) {
+            /* <Rank the tokens and write their probabilities> */
+            pt_softmax_tau(prob, z, V, 1.0);
+            pt_rank_tokens(order, prob, V);
+            fprintf(fp, "rank\ttoken\tp_tau0.5\tp_tau1\tp_tau2\n");
+            double at[3][20];
+            for (int i = 0; i < 3; i++) {
+                pt_softmax_tau(prob, z, V, taus[i]);
+                for (int r = 0; r < 20 && r < V; r++) at[i][r] = prob[order[r]];
+            }
+            for (int r = 0; r < 20 && r < V; r++) {
+                unsigned char *t = NULL;
+                size_t len = 0;
+                if (pt_bpe_decode(&g->bpe, order + r, 1, &t, &len)) { status = -1; break; }
+                fprintf(fp, "%d\t\"", r + 1);
+                for (size_t i = 0; i < len; i++)       /* the token's text, printable and quotable */
+                    fputc(t[i] == '\n' ? '/' : t[i] < 32 || t[i] > 126 || t[i] == '"' || t[i] == '\\' ? '?' : t[i], fp);
+                fprintf(fp, "\"\t%.6f\t%.6f\t%.6f\n", at[0][r], at[1][r], at[2][r]);
+                free(t);
+            }
+        } else if (status == 0) status = pt_fail("out of memory");
+        free(order);
+        pt_gpt_cache_free(&kv);
+        if (status == 0) status = pt_file_commit(&f);
+        else pt_file_abort(&f);
+    }
+    /* <Sample at seven temperatures and measure the samples> */
+    const double grid[7] = { 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0 };
+    FILE *tp = status ? NULL : pt_file_open(&f, g->c.out, "temperature.tsv");
+    if (status == 0 && !tp) status = -1;
+    if (tp) fprintf(tp, "temperature\tentropy\tdistinct1\tdistinct2\n");
+    for (int i = 0; status == 0 && i < 7; i++) {
+        pt_sampler s = { grid[i], 0, 1.0, 1.0 };
+        pt_rng rng;
+        pt_rng_seed(&rng, g->c.seed * 1000 + (uint64_t)i);
+        double h = 0;
+        pt_ids all = { 0 };
+        for (int k = 0; status == 0 && k < 8; k++) {
+            out.n = 0;
+            status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out);
+            /* <Add the entropy of each drawn token's distribution> */
+            if (status == 0) {
+                pt_gpt_cache kv;
+                const float *z = NULL;
+                status = pt_gpt_cache_init(&kv, &g->model, (int)(p.n + out.n));
+                for (size_t j = 0; status == 0 && j < p.n + out.n - 1; j++) {
+                    int t = j < p.n ? p.v[j] : out.v[j - p.n];
+                    if (!(z = pt_gpt_step(&g->model, &kv, t))) { status = -1; break; }
+                    if (j + 1 >= p.n) {
+                        pt_softmax_tau(prob, z, V, grid[i]);
+                        h += pt_entropy(prob, V);
+                    }
+                }
+                pt_gpt_cache_free(&kv);
+            }
+            for (size_t j = 0; status == 0 && j < out.n; j++) status = pt_ids_push(&all, out.v[j]);
+            if (status == 0 && k == 0) {
+                char key[64];
+                snprintf(key, sizeof key, "sample.tau%g", grid[i]);
+                quote_sample(g, key, &out);
+            }
+        }
+        if (status == 0)
+            fprintf(tp, "%g\t%.6f\t%.6f\t%.6f\n", grid[i], h / (double)all.n,
+                    pt_distinct_n(all.v, all.n, 1), pt_distinct_n(all.v, all.n, 2));
+        pt_ids_free(&all);
+    }
+    if (status == 0) {
+        pt_sampler s = { 1.0, 0, 0.9, 1.0 };
+        pt_rng rng;
+        pt_rng_seed(&rng, g->c.seed);
+        out.n = 0;
+        status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out);
+        if (status == 0) quote_sample(g, "sample.top_p0.9", &out);
+    }
+    if (tp) { if (status == 0) status = pt_file_commit(&f); else pt_file_abort(&f); }
+    if (status == 0) {
+        pt_results_text(g->res, "sample.prompt", prompt);
+        pt_results_int(g->res, "sample.tokens", n);
+    }
+    free(prob);
+    pt_ids_free(&p);
+    pt_ids_free(&out);
+    return status;
+}
 
 typedef struct { const char *name; int (*run)(gpt_run *g); int in_all; } gpt_step;
 static const gpt_step steps[] = {
@@ -637,6 +844,9 @@ static const gpt_step steps[] = {
     { "kvcache", run_kvcache, 1 },
     { "mlm", run_mlm, 1 },
     { "logits", run_logits, 0 },
+    /* <Rows of the steps table of gpt (all chapters)> */
+    { "samples", run_samples, 1 },
+    { "sample", run_sample, 0 },
     { 0 }
 };
 
@@ -656,9 +866,9 @@ int main(int argc, char **argv)
         pt_usage_error(&prog, "--steps, --dim, --layers, --heads, --seq, --batch, --lr and "
                        "--stop-at take positive values");
     int smoke = g.c.profile == PT_SMOKE, full = g.c.profile == PT_FULL;
-    g.lm.batch = lm_batch ? lm_batch : smoke ? 4 : 16;
-    g.lm.seq = lm_seq ? lm_seq : smoke ? 64 : full ? 256 : 128;
-    g.lm.steps = lm_steps ? lm_steps : smoke ? 30 : full ? 12000 : 1700;
+    g.lm.batch = lm_batch ? lm_batch : smoke ? 4 : full ? 16 : 32;
+    g.lm.seq = lm_seq ? lm_seq : smoke ? 64 : full ? 256 : 64;
+    g.lm.steps = lm_steps ? lm_steps : smoke ? 30 : full ? 12000 : 1800;
     g.lm.lr = lm_lr ? lm_lr : 3e-3;
     g.lm_cfg = (pt_gpt_config){ 0, g.lm.seq, lm_dim ? lm_dim : smoke ? 32 : full ? 256 : 128,
                                 lm_heads ? lm_heads : smoke ? 2 : full ? 8 : 4,
@@ -667,6 +877,11 @@ int main(int argc, char **argv)
         pt_usage_error(&prog, "--heads (%d) must divide --dim (%d)", g.lm_cfg.heads, g.lm_cfg.dim);
     if (model_dir) snprintf(g.model_dir, sizeof g.model_dir, "%s", model_dir);
     else snprintf(g.model_dir, sizeof g.model_dir, "%s/model", g.c.out);
+    /* <Check the options of gpt (all chapters)> */
+    if (temperature < 0 || top_k < 0 || !(top_p > 0 && top_p <= 1) || !(rep_penalty > 0) ||
+        gen_tokens < 0 || n_samples < 1)
+        pt_usage_error(&prog, "--temperature >= 0, --top-k >= 0, 0 < --top-p <= 1, "
+                       "--repetition-penalty > 0, --tokens >= 0 and --samples >= 1");
     g.vocab_size = vocab_size ? vocab_size
                  : g.c.profile == PT_SMOKE ? 512 : g.c.profile == PT_FULL ? 8192 : 4096;
     int quiet = 0;     /* the filters, which are not run by default, write no results */
@@ -688,5 +903,7 @@ int main(int argc, char **argv)
     /* <Free the rest of a gpt run (all chapters)> */
     if (g.have_ids) { pt_ids_free(&g.train_ids); pt_ids_free(&g.held_ids); pt_bpe_free(&g.bpe); }
     if (g.have_model) pt_gpt_free(&g.model);
+    /* <Free the rest of a gpt run (all chapters)> */
+    if (g.have_bpe && !g.have_ids) pt_bpe_free(&g.bpe);
     return 0;
 }

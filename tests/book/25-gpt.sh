@@ -65,3 +65,15 @@ gpt_bad_model() {
     [ $rc -eq 1 ] && grep -q "$tmp/badm/config.json" "$tmp/err"
 }
 check "gpt: a damaged config.json is named" gpt_bad_model
+# Chapter 9: sampling from the smoke model.
+gpt_sample() {
+    local d="$tmp/gt"
+    out/bin/gpt sample --profile smoke --out "$d" --prompt "The" --tokens 20 --samples 2 --seed 3 > "$tmp/s1" 2>/dev/null || return 1
+    out/bin/gpt sample --profile smoke --out "$d" --prompt "The" --tokens 20 --samples 2 --seed 3 > "$tmp/s2" 2>/dev/null || return 1
+    cmp -s "$tmp/s1" "$tmp/s2" && [ "$(grep -c '^----$' "$tmp/s1")" -eq 1 ] && grep -q '^The' "$tmp/s1" || return 1
+    local rc=0; out/bin/gpt sample --profile smoke --out "$d" --top-p 1.5 >/dev/null 2>&1 || rc=$?
+    [ $rc -eq 2 ] || return 1
+    rc=0; out/bin/gpt sample --profile smoke --out "$d" --tokens 100000 >/dev/null 2>"$tmp/err" || rc=$?
+    [ $rc -eq 1 ] && grep -q 'context' "$tmp/err"
+}
+check "gpt: sample is reproducible by seed, rejects a bad --top-p and a length past the context" gpt_sample
