@@ -4,8 +4,9 @@
 fig_w = 5.5; fig_h = 3.0
 @SETTERM
 f = data.'/next.tsv'
+set datafile separator '\t'
 set border 3 lw 0.8
-set xtics nomirror rotate by -60 font ',7'
+set xtics nomirror rotate by -45 font ',9'
 set ytics nomirror
 set grid ytics lc rgb '#dddddd'
 set ylabel 'probability'

@@ -391,6 +391,11 @@ START_TEST(test_score_covers_every_token_once)
         want -= pt_softmax_xent(NULL, z, ids + starts[w] + 1, lens[w], 11) * lens[w];
     }
     ck_assert_double_eq_tol(s, want, 1e-4);
+    /* two windows spread over 9 tokens start at 0 and 4: the full score of 9 */
+    size_t c2;
+    double s2 = pt_lm_score_spread(&m, ids, 9, 2, &c2), s9 = pt_lm_score(&m, ids, 9, &count);
+    ck_assert_uint_eq(c2, 8);
+    ck_assert_double_eq_tol(s2, s9, 1e-4);
     pt_gpt_free(&m);
 }
 END_TEST

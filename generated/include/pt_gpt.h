@@ -137,6 +137,9 @@ double pt_lm_score(pt_gpt *m, const int *ids, size_t n, size_t *count);
    tokens, *correct (unless NULL) those whose most likely token is right */
 double pt_mlm_score(pt_gpt *m, const int *ids, size_t n, int mask_id, uint64_t seed,
                     size_t *count, size_t *correct);
+/* like pt_lm_score, over w windows of T + 1 tokens spread evenly over
+   ids[n] (T: the model's buffers), each predicting its last T tokens */
+double pt_lm_score_spread(pt_gpt *m, const int *ids, size_t n, int w, size_t *count);
 /* <Declare language-model training> */
 /* the best of four runs of cblas_sgemm on n x n matrices, in GFLOP/s */
 double pt_sgemm_gflops(int n);

@@ -439,7 +439,7 @@ static int run_train(gpt_run *g)
     c.final_lr_frac = 0.1;
     c.clip = 1.0;
     c.eval_every = c.steps >= 20 ? (int)(c.steps / 20) : 1;
-    c.eval_windows = g->c.profile == PT_SMOKE ? 8 : 16;
+    c.eval_windows = g->c.profile == PT_SMOKE ? 8 : 256;
     c.seed = g->c.seed;
     c.mask_id = -1;
     c.stop_at = stop_at;
@@ -758,10 +758,11 @@ static int run_samples(gpt_run *g)
                 unsigned char *t = NULL;
                 size_t len = 0;
                 if (pt_bpe_decode(&g->bpe, order + r, 1, &t, &len)) { status = -1; break; }
-                fprintf(fp, "%d\t\"", r + 1);
-                for (size_t i = 0; i < len; i++)       /* the token's text, printable and quotable */
-                    fputc(t[i] == '\n' ? '/' : t[i] < 32 || t[i] > 126 || t[i] == '"' || t[i] == '\\' ? '?' : t[i], fp);
-                fprintf(fp, "\"\t%.6f\t%.6f\t%.6f\n", at[0][r], at[1][r], at[2][r]);
+                fprintf(fp, "%d\t", r + 1);
+                for (size_t i = 0; i < len; i++)       /* the token's text, a space shown as an open box */
+                    if (t[i] == ' ') fputs("\xe2\x90\xa3", fp);
+                    else fputc(t[i] == '\n' ? '/' : t[i] <= 32 || t[i] > 126 || t[i] == '"' || t[i] == '\\' ? '?' : t[i], fp);
+                fprintf(fp, "\t%.6f\t%.6f\t%.6f\n", at[0][r], at[1][r], at[2][r]);
                 free(t);
             }
         } else if (status == 0) status = pt_fail("out of memory");
@@ -892,9 +893,11 @@ int main(int argc, char **argv)
         g.res = pt_results_new();
         pt_results_int(g.res, "threads", pt_set_threads(g.c.threads));
     }
+    double t0 = pt_seconds();
     for (const gpt_step *s = steps; s->name; s++)
         if ((!step && s->in_all) || (step && !strcmp(step, s->name)))
             if (s->run(&g)) pt_die(&prog);
+    if (g.res) pt_results_real(g.res, "run.seconds", pt_seconds() - t0);
     if (g.res && (pt_results_write(g.res, g.c.out))) pt_die(&prog);
     if (g.res) fprintf(stderr, "gpt: results written to %s\n", g.c.out);
     pt_results_free(g.res);

@@ -68,7 +68,7 @@ int pt_lm_train(pt_gpt *m, pt_optim *o, const int *ids, size_t n, const int *val
                 if (use > n_val) use = n_val;
                 size_t count = 0;
                 double sum = c->mask_id >= 0 ? pt_mlm_score(m, val, use, c->mask_id, c->seed, &count, NULL)
-                                             : pt_lm_score(m, val, use, &count);
+                                             : pt_lm_score_spread(m, val, n_val, c->eval_windows, &count);
                 if (isnan(sum)) { status = -1; break; }
                 vl = -sum / (double)(count ? count : 1);
             }
@@ -115,6 +115,30 @@ double pt_lm_score(pt_gpt *m, const int *ids, size_t n, size_t *count)
         if (!z) { sum = NAN; break; }
         sum -= pt_softmax_xent(NULL, z, y, nb * len, V) * nb * len;
         *count += (size_t)nb * len;
+    }
+    free(x); free(y);
+    return sum;
+}
+
+double pt_lm_score_spread(pt_gpt *m, const int *ids, size_t n, int w, size_t *count)
+{
+    int T = m->max_seq, B = m->max_batch, V = m->cfg.vocab;
+    *count = 0;
+    if (n < (size_t)T + 1 || w < 1) return 0;
+    int *x = malloc(sizeof(int) * (size_t)B * T), *y = malloc(sizeof(int) * (size_t)B * T);
+    if (!x || !y) { free(x); free(y); pt_fail("out of memory"); return NAN; }
+    double sum = 0;
+    for (int k0 = 0; k0 < w; k0 += B) {
+        int nb = w - k0 < B ? w - k0 : B;
+        for (int b = 0; b < nb; b++) {
+            size_t at = w > 1 ? (size_t)((double)(k0 + b) * (double)(n - T - 1) / (w - 1)) : 0;
+            memcpy(x + (size_t)b * T, ids + at, sizeof(int) * T);
+            memcpy(y + (size_t)b * T, ids + at + 1, sizeof(int) * T);
+        }
+        const float *z = pt_gpt_forward(m, x, nb, T);
+        if (!z) { sum = NAN; break; }
+        sum -= pt_softmax_xent(NULL, z, y, nb * T, V) * nb * T;
+        *count += (size_t)nb * T;
     }
     free(x); free(y);
     return sum;
