@@ -125,7 +125,7 @@ void pt_lm_batch(int *x, int *y, const int *ids, size_t n, int B, int T, int voc
                  int mask_id, uint64_t seed, long long step);
 /* train m on ids[n] (held-out val[n_val] for the curve) from r->step to
    c->steps; r->hist rows: step, epoch, train loss, held-out loss, lr,
-   seconds.  0, or -1 + pt_fail */
+   tokens seen (no times, so that a run's files are reproducible).  0, or -1 + pt_fail */
 int pt_lm_train(pt_gpt *m, pt_optim *o, const int *ids, size_t n, const int *val,
                 size_t n_val, const pt_lm_config *c, pt_train_run *r);
 /* <Declare language-model training> */

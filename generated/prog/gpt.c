@@ -453,7 +453,7 @@ static int run_train(gpt_run *g)
     }
     if (status == 0 && r.rows)
         status = pt_train_run_write(&r, g->c.out, "curves.tsv",
-                                    "step\tepoch\ttrain_loss\tval_loss\tlr\tseconds");
+                                    "step\tepoch\ttrain_loss\tval_loss\tlr\ttokens");
     if (status == 0 && !(stop_at && stop_at < c.steps)) status = pt_gpt_save(m, g->model_dir);
     if (status == 0) {
         double tps = r.seconds > 0 ? (double)r.examples / r.seconds : 0;
@@ -471,7 +471,7 @@ static int run_train(gpt_run *g)
         pt_results_real(g->res, "gpt.tokens_per_second", tps);
         pt_results_real(g->res, "gpt.model_gflops", flops * tps / 1e9);
         pt_results_real(g->res, "sgemm.gflops", peak);
-        pt_results_real(g->res, "gpt.sgemm_fraction", peak > 0 ? flops * tps / 1e9 / peak : 0);
+        pt_results_real(g->res, "gpt.gflops_over_sgemm", peak > 0 ? flops * tps / 1e9 / peak : 0);
         if (r.rows) pt_results_real(g->res, "gpt.final_val_loss", r.hist[(r.rows - 1) * PT_HIST_COLS + 3]);
         fprintf(stderr, "gpt: %.0f tokens/s, %.1f GFLOP/s (sgemm: %.1f GFLOP/s, %.0f%%)\n", tps,
                 flops * tps / 1e9, peak, peak > 0 ? 100 * flops * tps / 1e9 / peak : 0);
@@ -640,7 +640,7 @@ static int run_mlm(gpt_run *g)
     }
     if (status == 0)
         status = pt_train_run_write(&r, g->c.out, "mlm_curves.tsv",
-                                    "step\tepoch\ttrain_loss\tval_loss\tlr\tseconds");
+                                    "step\tepoch\ttrain_loss\tval_loss\tlr\ttokens");
     pt_train_run_free(&r);
     pt_gpt_free(&m);
     return status;

@@ -76,7 +76,7 @@ int pt_lm_train(pt_gpt *m, pt_optim *o, const int *ids, size_t n, const int *val
             if (!row) { status = -1; break; }
             row[1] = (float)((double)r->step * B * T / (double)n);
             t_eval += pt_seconds() - te;
-            row[3] = (float)vl; row[4] = (float)lr; row[5] = (float)(r->seconds + pt_seconds() - t0 - t_eval);
+            row[3] = (float)vl; row[4] = (float)lr; row[5] = (float)((double)r->step * B * T);
             if (!c->quiet)
                 fprintf(stderr, "%sstep %lld: train loss %.4f, held-out loss %.4f, lr %.2g\n",
                         pg.tty ? "\r\033[K" : "", r->step, r->run_loss / r->run_count, vl, lr);
