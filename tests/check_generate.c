@@ -149,16 +149,16 @@ START_TEST(test_generation_is_seeded_and_bounded)
     pt_rng r1, r2;
     pt_rng_seed(&r1, 5);
     pt_rng_seed(&r2, 5);
-    ck_assert_int_eq(pt_generate(&m, prompt, 2, 10, &s, &r1, &a), 0);
-    ck_assert_int_eq(pt_generate(&m, prompt, 2, 10, &s, &r2, &b), 0);
+    ck_assert_int_eq(pt_generate(&m, prompt, 2, 10, &s, &r1, &a, NULL), 0);
+    ck_assert_int_eq(pt_generate(&m, prompt, 2, 10, &s, &r2, &b, NULL), 0);
     ck_assert_uint_eq(a.n, 10);
     ck_assert_mem_eq(a.v, b.v, sizeof(int) * 10);
-    ck_assert_int_eq(pt_generate(&m, prompt, 2, 11, &s, &r1, &a), -1);   /* 13 > 12 */
+    ck_assert_int_eq(pt_generate(&m, prompt, 2, 11, &s, &r1, &a, NULL), -1);   /* 13 > 12 */
     ck_assert_ptr_nonnull(strstr(pt_errmsg(), "context"));
     /* greedy generation follows the argmax of the recomputed logits */
     const pt_sampler gr = { 0, 0, 1, 1 };
     a.n = 0;
-    ck_assert_int_eq(pt_generate(&m, prompt, 2, 6, &gr, &r1, &a), 0);
+    ck_assert_int_eq(pt_generate(&m, prompt, 2, 6, &gr, &r1, &a, NULL), 0);
     ck_assert_int_eq(pt_gpt_alloc(&m, 1, 12), 0);
     int seq[8] = { 3, 4 };
     for (int i = 0; i < 6; i++) {

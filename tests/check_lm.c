@@ -2,6 +2,7 @@
    encoding, GPT-2's tokenizer files). Run from the repository root. */
 #define _GNU_SOURCE
 #include <check.h>
+#include "check_files.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -162,15 +163,6 @@ END_TEST
 
 static const char *dir_template = "/tmp/pt-lm-XXXXXX";
 
-static void write_file(const char *dir, const char *name, const char *content)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(content, f);
-    fclose(f);
-}
 
 START_TEST(test_save_and_load_round_trip)
 {

@@ -12,6 +12,7 @@
 #include "pt_nn.h"
 #include "pt_gpt.h"
 #include "check_grad.h"
+#include "check_files.h"
 
 /* ---- Attention by hand ---- */
 START_TEST(test_attention_by_hand)
@@ -445,16 +446,6 @@ START_TEST(test_resume_is_exact)
 END_TEST
 
 /* ---- Files ---- */
-static void write_text(const char *dir, const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 START_TEST(test_model_files_round_trip)
 {
     char dir[] = "/tmp/pt_gpt2_XXXXXX";
@@ -525,7 +516,7 @@ START_TEST(test_model_files_round_trip)
         "{\"vocab_size\": 11, " };
     const char *msgs[4] = { "no \"n_embd\"", "gelu_new only", "not a multiple of n_head", "config.json" };
     for (int k = 0; k < 4; k++) {
-        write_text(dir, "config.json", configs[k]);
+        write_file(dir, "config.json", configs[k]);
         ck_assert_int_eq(pt_gpt_load(&back, dir), -1);
         ck_assert_msg(strstr(pt_errmsg(), msgs[k]) != NULL, "config %d: %s", k, pt_errmsg());
     }

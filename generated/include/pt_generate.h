@@ -30,9 +30,11 @@ size_t pt_sample_workspace(int V);
 void pt_rank_tokens(int *order, const double *p, int V);
 /* <Declare sampling> */
 /* append n tokens sampled after prompt[np] to out (which may be empty);
-   0, or -1 if the model is not causal or np + n exceeds its context */
+   unless entropy is NULL, add to it the entropy of softmax(u / tau) of
+   each token drawn (tau > 0); 0, or -1 if the model is not causal or
+   np + n exceeds its context */
 int pt_generate(const pt_gpt *m, const int *prompt, int np, int n, const pt_sampler *s,
-                pt_rng *rng, pt_ids *out);
+                pt_rng *rng, pt_ids *out, double *entropy);
 /* <Declare sampling> */
 /* distinct n-grams of ids[len] over all its n-grams (0 if it has none) */
 double pt_distinct_n(const int *ids, size_t len, int n);

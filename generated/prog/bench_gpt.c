@@ -13,28 +13,6 @@ static const pt_program bench_prog = {
     "", bench_options, "Writes results.tsv to --out.", "out/bench/gpt"
 };
 
-/* <Time the model's largest product> */
-/* GFLOP/s of cblas_sgemm at [n x C] times [C x 4C], best of four */
-static double shape_gflops(int n, int C)
-{
-    float *x = malloc(sizeof(float) * n * C), *w = malloc(sizeof(float) * 4 * C * C),
-          *y = malloc(sizeof(float) * 4 * (size_t)n * C);
-    if (!x || !w || !y) { free(x); free(w); free(y); return 0; }
-    for (size_t i = 0; i < (size_t)n * C; i++) x[i] = (float)(i % 13) / 13.0f;
-    for (size_t i = 0; i < (size_t)4 * C * C; i++) w[i] = (float)(i % 7) / 7.0f;
-    double best = 0;
-    for (int rep = 0; rep < 5; rep++) {
-        double t0 = pt_seconds();
-        for (int k = 0; k < 10; k++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, 4 * C, C, 1.0f, x, C,
-                        w, 4 * C, 0.0f, y, 4 * C);
-        double gf = 10 * 2.0 * n * C * 4.0 * C / (pt_seconds() - t0) / 1e9;
-        if (rep && gf > best) best = gf;
-    }
-    free(x); free(w); free(y);
-    return best;
-}
-
 int main(int argc, char **argv)
 {
     pt_common c;
@@ -61,7 +39,8 @@ int main(int argc, char **argv)
         pt_lm_train(&m, &o, ids, n, NULL, 0, &lc, &r))
         pt_die(&bench_prog);
     double tps = r.examples / r.seconds, gf = pt_gpt_train_flops(&cfg, lc.seq) * tps / 1e9;
-    double peak = pt_sgemm_gflops(1024), shaped = shape_gflops(lc.batch * lc.seq, cfg.dim);
+    double peak = pt_sgemm_gflops(1024, 1024, 1024, 1);
+    double shaped = pt_sgemm_gflops(lc.batch * lc.seq, 4 * cfg.dim, cfg.dim, 10);
     pt_cache_timing kv;
     if (pt_gpt_time_cache(&m, ids[0], 256, &kv)) pt_die(&bench_prog);
     pt_results *res = pt_results_new();

@@ -445,7 +445,7 @@ static int run_train(gpt_run *g)
     c.stop_at = stop_at;
     c.checkpoint = ckpt;
     c.checkpoint_every = 200;
-    double flops = pt_gpt_train_flops(&m->cfg, c.seq), peak = status ? 0 : pt_sgemm_gflops(1024);
+    double flops = pt_gpt_train_flops(&m->cfg, c.seq), peak = status ? 0 : pt_sgemm_gflops(1024, 1024, 1024, 1);
     if (status == 0) {
         fprintf(stderr, "gpt: %zu parameters; %lld steps of %d x %d tokens; %.2f GFLOP per step\n",
                 m->params.size, (long long)c.steps, c.batch, c.seq, flops * c.batch * c.seq / 1e9);
@@ -677,7 +677,7 @@ static int run_sample(gpt_run *g)
         unsigned char *text = NULL;
         size_t len = 0;
         out.n = 0;
-        status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out) ||
+        status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out, NULL) ||
                  pt_bpe_decode(&g->bpe, out.v, out.n, &text, &len) ? -1 : 0;
         if (status == 0) {
             if (k) fputs("\n----\n", stdout);
@@ -784,22 +784,7 @@ static int run_samples(gpt_run *g)
         pt_ids all = { 0 };
         for (int k = 0; status == 0 && k < 8; k++) {
             out.n = 0;
-            status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out);
-            /* <Add the entropy of each drawn token's distribution> */
-            if (status == 0) {
-                pt_gpt_cache kv;
-                const float *z = NULL;
-                status = pt_gpt_cache_init(&kv, &g->model, (int)(p.n + out.n));
-                for (size_t j = 0; status == 0 && j < p.n + out.n - 1; j++) {
-                    int t = j < p.n ? p.v[j] : out.v[j - p.n];
-                    if (!(z = pt_gpt_step(&g->model, &kv, t))) { status = -1; break; }
-                    if (j + 1 >= p.n) {
-                        pt_softmax_tau(prob, z, V, grid[i]);
-                        h += pt_entropy(prob, V);
-                    }
-                }
-                pt_gpt_cache_free(&kv);
-            }
+            status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out, &h);
             for (size_t j = 0; status == 0 && j < out.n; j++) status = pt_ids_push(&all, out.v[j]);
             if (status == 0 && k == 0) {
                 char key[64];
@@ -817,7 +802,7 @@ static int run_samples(gpt_run *g)
         pt_rng rng;
         pt_rng_seed(&rng, g->c.seed);
         out.n = 0;
-        status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out);
+        status = pt_generate(&g->model, p.v, (int)p.n, n, &s, &rng, &out, NULL);
         if (status == 0) quote_sample(g, "sample.top_p0.9", &out);
     }
     if (tp) { if (status == 0) status = pt_file_commit(&f); else pt_file_abort(&f); }

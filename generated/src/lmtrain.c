@@ -179,18 +179,20 @@ double pt_mlm_score(pt_gpt *m, const int *ids, size_t n, int mask_id, uint64_t s
     return sum;
 }
 /* <Measure cblas_sgemm> */
-double pt_sgemm_gflops(int n)
+double pt_sgemm_gflops(int m, int n, int k, int reps)
 {
-    float *a = malloc(sizeof(float) * n * n * 3);
+    size_t na = (size_t)m * k, nb = (size_t)k * n;
+    float *a = malloc(sizeof(float) * (na + nb + (size_t)m * n));
     if (!a) return 0;
-    for (size_t i = 0; i < (size_t)n * n * 3; i++) a[i] = (float)(i % 17) / 17.0f;
+    for (size_t i = 0; i < na + nb; i++) a[i] = (float)(i % 17) / 17.0f;
     double best = 0;
     for (int rep = 0; rep < 5; rep++) {
         double t0 = pt_seconds();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n,
-                    a + (size_t)n * n, n, 0.0f, a + 2 * (size_t)n * n, n);
-        double dt = pt_seconds() - t0, gf = 2.0 * n * n * n / dt / 1e9;
-        if (rep && gf > best) best = gf;         /* the first run warms the caches */
+        for (int r = 0; r < reps; r++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k,
+                        a + na, n, 0.0f, a + na + nb, n);
+        double gf = reps * 2.0 * m * n * k / (pt_seconds() - t0) / 1e9;
+        if (rep && gf > best) best = gf;
     }
     free(a);
     return best;

@@ -80,7 +80,7 @@ int pt_sample(float *u, int V, const pt_sampler *s, const int *hist, int n,
 }
 /* <Generate a continuation> */
 int pt_generate(const pt_gpt *m, const int *prompt, int np, int n, const pt_sampler *s,
-                pt_rng *rng, pt_ids *out)
+                pt_rng *rng, pt_ids *out, double *entropy)
 {
     if (np < 1) return pt_fail("generation needs a prompt of at least one token");
     if (np + n > m->cfg.ctx)
@@ -98,6 +98,10 @@ int pt_generate(const pt_gpt *m, const int *prompt, int np, int n, const pt_samp
         if (!(z = pt_gpt_step(m, &kv, prompt[i]))) status = -1;
     }
     for (int i = 0; status == 0 && i < n; i++) {
+        if (entropy && s->temperature > 0) {       /* the distribution before truncation */
+            pt_softmax_tau(work, z, V, s->temperature);
+            *entropy += pt_entropy(work, V);
+        }
         memcpy(u, z, sizeof(float) * V);
         int t = pt_sample(u, V, s, hist, np + i, rng, work);
         hist[np + i] = t;
