@@ -331,6 +331,11 @@ START_TEST(test_kneser_ney_by_hand)
     pt_ngram_free(&m);
     ck_assert_int_eq(pt_ngram_train(&m, ids, 5, 2, 2), -1);      /* token 2 >= vocab */
     ck_assert_int_eq(pt_ngram_train(&m, ids, 5, 7, 4096), -1);   /* 7 x 12 bits > 60 */
+    ck_assert_int_eq(pt_ngram_max_order(256), 7);
+    ck_assert_int_eq(pt_ngram_max_order(4096), 5);
+    ck_assert_int_eq(pt_ngram_max_order(4097), 4);               /* 13 bits a token */
+    ck_assert_int_eq(pt_ngram_max_order(8192), 4);
+    ck_assert_int_eq(pt_ngram_train(&m, ids, 5, 5, 8192), -1);
 }
 END_TEST
 

@@ -141,6 +141,59 @@ START_TEST(test_gelu_values)
 }
 END_TEST
 
+START_TEST(test_exp_four_at_a_time)
+{
+    /* every 1/1000 from -90 to 90 against the double-precision exp */
+    size_t n = 180001;
+    float *x = malloc(sizeof(float) * n), *y = malloc(sizeof(float) * n);
+    ck_assert_ptr_nonnull(x); ck_assert_ptr_nonnull(y);
+    for (size_t i = 0; i < n; i++) x[i] = -90.0f + 0.001f * (float)i;
+    double s = pt_exp_sum(y, x, 0, n), lane[4] = { 0 }, worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        lane[i % 4] += y[i];
+        double e = exp((double)x[i]);
+        if (x[i] < -87.33f) ck_assert_float_eq(y[i], 0);
+        else if (x[i] > 88.37f) ck_assert(isinf(y[i]) && y[i] > 0);
+        else if (fabs(y[i] - e) / e > worst) worst = fabs(y[i] - e) / e;
+    }
+    ck_assert_msg(worst < 2.4e-7, "relative error %g (two units in the last place: 2.4e-7)", worst);
+    ck_assert(s == (lane[0] + lane[1]) + (lane[2] + lane[3]));   /* as documented */
+    /* edges, the shift, in place, and a length that is not a multiple of 4 */
+    float v[7] = { 0, -INFINITY, INFINITY, NAN, 1, -1, 88.0f }, w[7];
+    ck_assert(isnan(pt_exp_sum(w, v, 0, 7)));          /* a NaN stays a NaN */
+    ck_assert_float_eq(w[0], 1);
+    ck_assert_float_eq(w[1], 0);
+    ck_assert(isinf(w[2]));
+    ck_assert(isnan(w[3]));
+    ck_assert_float_eq_tol(w[4], 2.7182818f, 3e-7);
+    ck_assert_float_eq_tol(w[6], (float)exp(88.0), 1e32);
+    float u[5] = { 3, 2, 1, 0, 2.5f };
+    double su = pt_exp_sum(u, u, 2, 5);
+    ck_assert_float_eq_tol(u[0], 2.7182818f, 3e-7);
+    ck_assert_float_eq_tol(u[3], 0.13533528f, 1e-7);
+    ck_assert_double_eq_tol(su, exp(1) + 1 + exp(-1) + exp(-2) + exp(0.5), 1e-6);
+    ck_assert_double_eq(pt_exp_sum(NULL, x, 0, n), s);
+    free(x); free(y);
+}
+END_TEST
+
+START_TEST(test_gelu_does_not_depend_on_position)
+{
+    /* the last group of four is padded: a value gives the same result anywhere */
+    float x[7] = { -2, -0.5f, 0.25f, 1, 3, -7, 0.1f }, y[7], d[7], g[7];
+    for (int i = 0; i < 7; i++) g[i] = 1;
+    pt_gelu_forward(y, x, 7);
+    pt_gelu_backward(d, g, x, 7);
+    for (int i = 0; i < 7; i++) {
+        float yi, di;
+        pt_gelu_forward(&yi, x + i, 1);
+        pt_gelu_backward(&di, g, x + i, 1);
+        ck_assert_float_eq(yi, y[i]);
+        ck_assert_float_eq(di, d[i]);
+    }
+}
+END_TEST
+
 /* ---- Layer norm ---- */
 typedef struct { float *x, *g, *b, *y, *r; int n, d; } ln_ctx;
 static double ln_loss(void *p)
@@ -648,6 +701,8 @@ Suite *nn_suite(void)
     tcase_add_test(layers, test_conv_gradients);
     tcase_add_test(layers, test_pointwise_and_pooling_gradients);
     tcase_add_test(layers, test_gelu_values);
+    tcase_add_test(layers, test_exp_four_at_a_time);
+    tcase_add_test(layers, test_gelu_does_not_depend_on_position);
     tcase_add_test(layers, test_layernorm_gradients);
     tcase_add_test(layers, test_softmax_xent_by_hand);
     tcase_add_test(layers, test_softmax_xent_gradient);

@@ -376,25 +376,43 @@ START_TEST(test_batches_and_masks)
 }
 END_TEST
 
+/* -ln p of the targets ids[a+1+q], q = from .. len-1, of one window, by hand */
+static double window_loss(pt_gpt *m, const int *ids, int a, int len, int from)
+{
+    const float *z = pt_gpt_forward(m, ids + a, 1, len);
+    double l = 0;
+    for (int q = from; q < len; q++)
+        l += pt_softmax_xent(NULL, z + (size_t)q * m->cfg.vocab, ids + a + q + 1, 1, m->cfg.vocab);
+    return l;
+}
+
 START_TEST(test_score_covers_every_token_once)
 {
     pt_gpt m;
     tiny_model(&m, 1, 11, 2, 4, 89, 0.3f);
     int ids[11] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0 };
     size_t count;
-    double s = pt_lm_score(&m, ids, 11, &count);
+    /* back to back (stride 4 = T): windows at 0 and 4; the last, moved back to
+       6, scores only targets 9 and 10 */
+    double s = pt_lm_score(&m, ids, 11, 4, &count);
     ck_assert_uint_eq(count, 10);
-    /* by hand: windows [0..4], [4..8], [8..10], each scored alone */
-    double want = 0;
-    int starts[3] = { 0, 4, 8 }, lens[3] = { 4, 4, 2 };
-    for (int w = 0; w < 3; w++) {
-        const float *z = pt_gpt_forward(&m, ids + starts[w], 1, lens[w]);
-        want -= pt_softmax_xent(NULL, z, ids + starts[w] + 1, lens[w], 11) * lens[w];
-    }
-    ck_assert_double_eq_tol(s, want, 1e-4);
+    double want = window_loss(&m, ids, 0, 4, 0) + window_loss(&m, ids, 4, 4, 0) +
+                  window_loss(&m, ids, 6, 4, 2);
+    ck_assert_double_eq_tol(-s, want, 1e-4);
+    ck_assert_double_eq_tol(pt_lm_score(&m, ids, 11, 0, &count), s, 1e-12);  /* 0: T */
+    /* stride 2: windows at 0, 2, 4, 6; after the first, each scores its last 2 */
+    s = pt_lm_score(&m, ids, 11, 2, &count);
+    ck_assert_uint_eq(count, 10);
+    want = window_loss(&m, ids, 0, 4, 0) + window_loss(&m, ids, 2, 4, 2) +
+           window_loss(&m, ids, 4, 4, 2) + window_loss(&m, ids, 6, 4, 2);
+    ck_assert_double_eq_tol(-s, want, 1e-4);
+    /* shorter than a window: one window of what there is */
+    s = pt_lm_score(&m, ids, 3, 2, &count);
+    ck_assert_uint_eq(count, 2);
+    ck_assert_double_eq_tol(-s, window_loss(&m, ids, 0, 2, 0), 1e-4);
     /* two windows spread over 9 tokens start at 0 and 4: the full score of 9 */
     size_t c2;
-    double s2 = pt_lm_score_spread(&m, ids, 9, 2, &c2), s9 = pt_lm_score(&m, ids, 9, &count);
+    double s2 = pt_lm_score_spread(&m, ids, 9, 2, &c2), s9 = pt_lm_score(&m, ids, 9, 4, &count);
     ck_assert_uint_eq(c2, 8);
     ck_assert_double_eq_tol(s2, s9, 1e-4);
     pt_gpt_free(&m);

@@ -129,9 +129,11 @@ void pt_lm_batch(int *x, int *y, const int *ids, size_t n, int B, int T, int voc
 int pt_lm_train(pt_gpt *m, pt_optim *o, const int *ids, size_t n, const int *val,
                 size_t n_val, const pt_lm_config *c, pt_train_run *r);
 /* <Declare language-model training> */
-/* the sum of ln p(ids[t] | ids[<t]) over t = 1 .. n-1, in windows of the
-   model's buffers; *count = n - 1.  NAN + pt_fail on error. */
-double pt_lm_score(pt_gpt *m, const int *ids, size_t n, size_t *count);
+/* the sum of ln p(ids[t] | ids[<t]) over t = 1 .. n-1: windows of the
+   model's T tokens every `stride` tokens (1..T; other values: T), each
+   scoring the targets no earlier one did; *count = n - 1.  NAN + pt_fail
+   on error. */
+double pt_lm_score(pt_gpt *m, const int *ids, size_t n, int stride, size_t *count);
 /* masked LM: the sum of ln p of the masked tokens of ids[n], masked as
    pt_lm_batch does with `seed` in consecutive windows; *count masked
    tokens, *correct (unless NULL) those whose most likely token is right */

@@ -111,6 +111,8 @@ typedef struct pt_ngram {
 } pt_ngram;
 /* Count the n-grams of ids[n_ids] (tokens below vocab).  0, or -1. */
 int    pt_ngram_train(pt_ngram *m, const int *ids, size_t n_ids, int order, int vocab);
+/* the highest order (at most 7) whose keys fit for this vocabulary */
+int    pt_ngram_max_order(int vocab);
 /* ln p(w | ctx[0..len-1]), the last order-1 tokens of the context used */
 double pt_ngram_logprob(const pt_ngram *m, const int *ctx, int len, int w);
 /* the sum of ln p(x_t | x_<t) over ids[n] */

@@ -22,6 +22,10 @@ void pt_relu_backward(float *dx, const float *dy, const float *x, size_t len);
 /* y = x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))), and its derivative */
 void pt_gelu_forward(float *y, const float *x, size_t len);
 void pt_gelu_backward(float *dx, const float *dy, const float *x, size_t len);
+/* y[j] = e^(x[j] - shift), j < n, four at a time (y may be x, or NULL to
+   only sum); returns the sum of the y[j] in double: four sums of every
+   fourth j, in order, added as (s0 + s1) + (s2 + s3) */
+double pt_exp_sum(float *y, const float *x, float shift, size_t n);
 /* <Declare the convolution> */
 typedef struct pt_conv_shape {
     int c, h, w;        /* input: channels, height, width            */

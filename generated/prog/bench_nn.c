@@ -1,5 +1,6 @@
 /* Tangled from chapters/04-nn.nw by tangle/tangle.sh: edit the chapter, not this file. */
 /* bench_nn: convolution and training speed (Chapter 4). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,24 @@ int main(int argc, char **argv)
         pt_optim_step(&o, &m.params, 1e-3);
     }
     t_train = pt_seconds() - t_train;
+    /* <Time the exponentials both ways> */
+    int ne = 4096, reps = c.profile == PT_SMOKE ? 10 : 2000;
+    float *ex = random_array(&rng, (size_t)ne), *ey = malloc(sizeof(float) * ne);
+    if (!ey) pt_die(&bench_prog);
+    for (int i = 0; i < ne; i++) ex[i] *= 40;                 /* -20 .. 20 */
+    double t_libm, t_vec, sum_libm = 0, sum_vec = 0;
+    BEST_OF_3(t_libm, for (int r = 0; r < reps; r++) {
+        double s_ = 0;
+        for (int i = 0; i < ne; i++) { ey[i] = expf(ex[i] - 1); s_ += ey[i]; }
+        sum_libm += s_;
+    });
+    BEST_OF_3(t_vec, for (int r = 0; r < reps; r++) sum_vec += pt_exp_sum(ey, ex, 1, (size_t)ne));
+    double ns_libm = t_libm / reps / ne * 1e9, ns_vec = t_vec / reps / ne * 1e9;
+    if (fabs(sum_vec / sum_libm - 1) > 1e-5) {
+        fprintf(stderr, "bench_nn: pt_exp_sum and expf disagree: %.9g and %.9g\n", sum_vec, sum_libm);
+        exit(1);
+    }
+    free(ex); free(ey);
     /* <Print and write the benchmark of nn> */
     double conv_gflops = flops / t_conv * 1e-9, direct_gflops = flops / t_direct * 1e-9;
     printf("%-40s %12.1f\n", "sgemm GFLOP/s (1024^3)", gemm_gflops);
@@ -94,6 +113,9 @@ int main(int argc, char **argv)
     printf("%-40s %12.1f\n", "im2col speed-up over the direct loop", t_direct / t_conv);
     printf("%-40s %12.2f\n", "conv backward / forward time", t_back / t_conv);
     printf("%-40s %12.0f\n", "training examples/s", steps * B / t_train);
+    printf("%-40s %12.2f\n", "expf loop, ns a number", ns_libm);
+    printf("%-40s %12.2f\n", "pt_exp_sum, ns a number", ns_vec);
+    printf("%-40s %12.2f\n", "  speed-up", ns_libm / ns_vec);
     pt_results_real(res, "sgemm.gflops", gemm_gflops);
     pt_results_real(res, "conv.gflops", conv_gflops);
     pt_results_real(res, "conv.fraction_of_sgemm", conv_gflops / gemm_gflops);
@@ -101,6 +123,9 @@ int main(int argc, char **argv)
     pt_results_real(res, "im2col.speedup", t_direct / t_conv);
     pt_results_real(res, "conv.backward_ratio_to_forward", t_back / t_conv);
     pt_results_real(res, "train.examples_per_second", steps * B / t_train);
+    pt_results_real(res, "expf.ns", ns_libm);
+    pt_results_real(res, "exp_sum.ns", ns_vec);
+    pt_results_real(res, "exp_sum.speedup", ns_libm / ns_vec);
     if (pt_results_write(res, c.out)) pt_die(&bench_prog);
     pt_results_free(res);
     free(xb); free(dz); free(yb);

@@ -22,9 +22,9 @@ static const char *text = "kjv", *vocab = NULL, *merges = NULL;
 /* <Option variables of gpt (all chapters)> */
 /* <Option variables of gpt (all chapters)> */
 static const char *model_dir = NULL, *resume = NULL;
-static int lm_steps = 0, stop_at = 0;
+static int lm_steps = 0, stop_at = 0, stride = 0;
 static int lm_dim = 0, lm_layers = 0, lm_heads = 0, lm_seq = 0, lm_batch = 0;
-static double lm_lr = 0;
+static double lm_lr = 0, final_lr = -1;
 /* <Option variables of gpt (all chapters)> */
 static const char *prompt = "And God said";
 static int gen_tokens = 0, top_k = 0, n_samples = 1;
@@ -47,16 +47,19 @@ static const pt_option options[] = {
     { "seq", PT_INT, &lm_seq, "N", "train: tokens a window, also the context (default: smoke 64, book 64, full 256)" },
     { "batch", PT_INT, &lm_batch, "N", "train: windows a step (default: smoke 4, book 32, full 16)" },
     { "lr", PT_REAL, &lm_lr, "X", "train: AdamW's peak learning rate (default 0.003)" },
+    { "final-lr", PT_REAL, &final_lr, "X", "train: the last step's learning rate over the peak (default 0.1)" },
     { "resume", PT_TEXT, &resume, "FILE", "train: continue from this checkpoint" },
-    { "stop-at", PT_INT, &stop_at, "N", "train: stop after step N as if interrupted (checkpoint kept)" },
+    { "stop-at", PT_INT, &stop_at, "N", "train: stop after step N as if interrupted, the checkpoint kept (default: 0, never)" },
+    { "stride", PT_INT, &stride, "N",
+      "eval: a window every N tokens, each scoring what no earlier one did (default: half the context)" },
     /* <Rows of the options table of gpt (all chapters)> */
-    { "prompt", PT_TEXT, &prompt, "TEXT", "sample: the text to continue (\"And God said\")" },
+    { "prompt", PT_TEXT, &prompt, "TEXT", "sample: the text to continue" },
     { "tokens", PT_INT, &gen_tokens, "N", "sample: new tokens (default: as many as the context allows, at most 100)" },
-    { "samples", PT_INT, &n_samples, "N", "sample: continuations to print (1)" },
-    { "temperature", PT_REAL, &temperature, "X", "sample: tau; 0 is greedy (1)" },
-    { "top-k", PT_INT, &top_k, "N", "sample: keep the N most likely tokens; 0: all (0)" },
-    { "top-p", PT_REAL, &top_p, "X", "sample: keep the nucleus of probability X; 1: all (1)" },
-    { "repetition-penalty", PT_REAL, &rep_penalty, "X", "sample: divide the logits of tokens already present by X (1)" },
+    { "samples", PT_INT, &n_samples, "N", "sample: continuations to print" },
+    { "temperature", PT_REAL, &temperature, "X", "sample: tau; 0 is greedy" },
+    { "top-k", PT_INT, &top_k, "N", "sample: keep the N most likely tokens; 0: all" },
+    { "top-p", PT_REAL, &top_p, "X", "sample: keep the nucleus of probability X; 1: all" },
+    { "repetition-penalty", PT_REAL, &rep_penalty, "X", "sample: divide the logits of tokens already present by X" },
     { 0 }
 };
 static const pt_program prog = {
@@ -317,6 +320,11 @@ static int run_ngram(gpt_run *g)
         /* <Fit every order over one kind of token> */
         const char *name = which ? "bpe" : "bytes";
         int vocab = which ? b.n_tokens : 256, top = which ? 5 : 7;
+        if (top > pt_ngram_max_order(vocab)) {
+            fprintf(stderr, "gpt: %d-grams over %d tokens do not fit the 60 bits of a key; "
+                    "orders 1-%d only\n", top, vocab, pt_ngram_max_order(vocab));
+            top = pt_ngram_max_order(vocab);
+        }
         pt_ids tr = { 0 }, he = { 0 };
         status = tokens_of(which ? &b : NULL, &g->train, &tr) || tokens_of(which ? &b : NULL, &g->held, &he);
         for (int n = 1; n <= top && status == 0; n++) {
@@ -436,7 +444,7 @@ static int run_train(gpt_run *g)
     /* <Set up and run the language-model training> */
     pt_lm_config c = g->lm;
     c.warmup = (int)(c.steps / 20 > 10 ? c.steps / 20 : 10);
-    c.final_lr_frac = 0.1;
+    c.final_lr_frac = final_lr >= 0 ? final_lr : 0.1;
     c.clip = 1.0;
     c.eval_every = c.steps >= 20 ? (int)(c.steps / 20) : 1;
     c.eval_windows = g->c.profile == PT_SMOKE ? 8 : 256;
@@ -491,12 +499,16 @@ static int run_eval(gpt_run *g)
     if (!m->cfg.causal)
         return pt_fail("%s: a bidirectional model does not give next-token probabilities",
                        g->model_dir);
-    size_t count = 0;
+    size_t count = 0, count1 = 0;
+    int T = m->cfg.ctx, S = stride > 0 && stride <= T ? stride : (T + 1) / 2;
     double t0 = pt_seconds();
-    double lp = pt_lm_score(m, g->held_ids.v, g->held_ids.n, &count);
-    if (isnan(lp)) return -1;
+    double lp = pt_lm_score(m, g->held_ids.v, g->held_ids.n, S, &count);
+    double lp1 = isnan(lp) ? NAN : pt_lm_score(m, g->held_ids.v, g->held_ids.n, T, &count1);
+    if (isnan(lp1)) return -1;
     size_t bytes = g->held.n - (size_t)g->bpe.len[g->held_ids.v[0]];
     double nats = -lp / (double)count, bpb = pt_bits_per_byte(lp, bytes);
+    pt_results_int(g->res, "gpt.eval_stride", S);
+    pt_results_real(g->res, "gpt.val_bpb_back_to_back", pt_bits_per_byte(lp1, bytes));
     pt_results_real(g->res, "gpt.val_loss", nats);
     pt_results_real(g->res, "gpt.val_perplexity", exp(nats));
     pt_results_real(g->res, "gpt.val_bpb", bpb);
@@ -509,8 +521,9 @@ static int run_eval(gpt_run *g)
         pt_results_real(g->res, "gpt.bpb_minus_ngram", bpb - g->ngram_bpb);
         pt_results_text(g->res, "gpt.vs_ngram", vs);
     }
-    fprintf(stderr, "gpt: held-out %zu tokens: %.4f nats a token, perplexity %.2f, %.4f bits per byte\n",
-            count, nats, exp(nats), bpb);
+    fprintf(stderr, "gpt: held-out %zu tokens, windows every %d: %.4f nats a token, perplexity %.2f, "
+            "%.4f bits per byte (back to back: %.4f)\n", count, S, nats, exp(nats), bpb,
+            pt_bits_per_byte(lp1, bytes));
     return 0;
 }
 /* <Steps of gpt (all chapters)> */
@@ -848,9 +861,9 @@ int main(int argc, char **argv)
     /* <Check the options of gpt (all chapters)> */
     /* <Check the options of gpt (all chapters)> */
     if (lm_steps < 0 || lm_dim < 0 || lm_layers < 0 || lm_heads < 0 || lm_seq < 0 ||
-        lm_batch < 0 || lm_lr < 0 || stop_at < 0)
-        pt_usage_error(&prog, "--steps, --dim, --layers, --heads, --seq, --batch, --lr and "
-                       "--stop-at take positive values");
+        lm_batch < 0 || lm_lr < 0 || stop_at < 0 || stride < 0 || final_lr > 1)
+        pt_usage_error(&prog, "--steps, --dim, --layers, --heads, --seq, --batch, --lr, "
+                       "--stop-at and --stride take positive values, --final-lr one of at most 1");
     int smoke = g.c.profile == PT_SMOKE, full = g.c.profile == PT_FULL;
     g.lm.batch = lm_batch ? lm_batch : smoke ? 4 : full ? 16 : 32;
     g.lm.seq = lm_seq ? lm_seq : smoke ? 64 : full ? 256 : 64;

@@ -45,7 +45,7 @@ void pt_attention_forward(float *y, float *att, const float *qkv, int B, int T, 
             int n = causal ? t + 1 : T;
             float mx = row[0], sum = 0;
             for (int j = 1; j < n; j++) if (row[j] > mx) mx = row[j];
-            for (int j = 0; j < n; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+            sum = (float)pt_exp_sum(row, row, mx, (size_t)n);
             for (int j = 0; j < n; j++) row[j] /= sum;
             for (int j = n; j < T; j++) row[j] = 0;
         }

@@ -65,7 +65,7 @@ static void pt_print_rows(FILE *o, const pt_option *t)
         snprintf(left, sizeof left, "--%s%s%s", t->name, t->metavar ? "=" : "",
                  t->metavar ? t->metavar : "");
         fprintf(o, "  %-22s %s", left, t->help);
-        if (t->type != PT_FLAG && t->value) {
+        if (t->type != PT_FLAG && t->value && !strstr(t->help, "default")) {
             fprintf(o, " (default: ");
             pt_print_value(o, t);
             fprintf(o, ")");

@@ -94,53 +94,65 @@ int pt_lm_train(pt_gpt *m, pt_optim *o, const int *ids, size_t n, const int *val
     return status;
 }
 /* <Score held-out tokens> */
-double pt_lm_score(pt_gpt *m, const int *ids, size_t n, size_t *count)
+/* the sum of ln p over nw windows of len + 1 tokens, window w starting at
+   at[w] and scoring its targets after the first skip[w] */
+static double score_windows(pt_gpt *m, const int *ids, const size_t *at, const int *skip,
+                            size_t nw, int len, size_t *count)
 {
-    int T = m->max_seq, B = m->max_batch, V = m->cfg.vocab;
-    int *y = malloc(sizeof(int) * (size_t)B * T), *x = malloc(sizeof(int) * (size_t)B * T);
+    int B = m->max_batch, V = m->cfg.vocab;
+    int *x = malloc(sizeof(int) * (size_t)B * len), *y = malloc(sizeof(int) * (size_t)B * len);
     if (!x || !y) { free(x); free(y); pt_fail("out of memory"); return NAN; }
     double sum = 0;
     *count = 0;
-    for (size_t at = 0; at + 1 < n;) {
-        int nb = 0, len = T;
-        while (nb < B && at + 1 < n) {
-            size_t left = n - 1 - at;
-            if (left < (size_t)T) { if (nb) break; len = (int)left; }
-            memcpy(x + (size_t)nb * len, ids + at, sizeof(int) * len);
-            memcpy(y + (size_t)nb * len, ids + at + 1, sizeof(int) * len);
-            nb++;
-            at += len;
+    for (size_t w0 = 0; w0 < nw; w0 += (size_t)B) {
+        int nb = nw - w0 < (size_t)B ? (int)(nw - w0) : B, rows = 0;
+        for (int b = 0; b < nb; b++) {
+            memcpy(x + (size_t)b * len, ids + at[w0 + b], sizeof(int) * len);
+            memcpy(y + (size_t)b * len, ids + at[w0 + b] + 1, sizeof(int) * len);
+            for (int t = 0; t < skip[w0 + b]; t++) y[(size_t)b * len + t] = -1;
+            rows += len - skip[w0 + b];
         }
         const float *z = pt_gpt_forward(m, x, nb, len);
         if (!z) { sum = NAN; break; }
-        sum -= pt_softmax_xent(NULL, z, y, nb * len, V) * nb * len;
-        *count += (size_t)nb * len;
+        sum -= pt_softmax_xent(NULL, z, y, nb * len, V) * rows;
+        *count += (size_t)rows;
     }
     free(x); free(y);
     return sum;
 }
 
+double pt_lm_score(pt_gpt *m, const int *ids, size_t n, int stride, size_t *count)
+{
+    *count = 0;
+    if (n < 2) return 0;
+    int len = n - 1 < (size_t)m->max_seq ? (int)(n - 1) : m->max_seq;
+    if (stride < 1 || stride > len) stride = len;
+    size_t last = n - 1 - (size_t)len;              /* where the last window starts */
+    size_t nw = 1 + (last + (size_t)stride - 1) / (size_t)stride;
+    size_t *at = malloc(sizeof *at * nw);
+    int *skip = malloc(sizeof *skip * nw);
+    if (!at || !skip) { free(at); free(skip); pt_fail("out of memory"); return NAN; }
+    for (size_t w = 0; w < nw; w++) {
+        at[w] = w * (size_t)stride < last ? w * (size_t)stride : last;
+        skip[w] = w ? (int)(at[w - 1] + (size_t)len - at[w]) : 0;  /* scored before */
+    }
+    double sum = score_windows(m, ids, at, skip, nw, len, count);
+    free(at); free(skip);
+    return sum;
+}
+
 double pt_lm_score_spread(pt_gpt *m, const int *ids, size_t n, int w, size_t *count)
 {
-    int T = m->max_seq, B = m->max_batch, V = m->cfg.vocab;
+    int T = m->max_seq;
     *count = 0;
     if (n < (size_t)T + 1 || w < 1) return 0;
-    int *x = malloc(sizeof(int) * (size_t)B * T), *y = malloc(sizeof(int) * (size_t)B * T);
-    if (!x || !y) { free(x); free(y); pt_fail("out of memory"); return NAN; }
-    double sum = 0;
-    for (int k0 = 0; k0 < w; k0 += B) {
-        int nb = w - k0 < B ? w - k0 : B;
-        for (int b = 0; b < nb; b++) {
-            size_t at = w > 1 ? (size_t)((double)(k0 + b) * (double)(n - T - 1) / (w - 1)) : 0;
-            memcpy(x + (size_t)b * T, ids + at, sizeof(int) * T);
-            memcpy(y + (size_t)b * T, ids + at + 1, sizeof(int) * T);
-        }
-        const float *z = pt_gpt_forward(m, x, nb, T);
-        if (!z) { sum = NAN; break; }
-        sum -= pt_softmax_xent(NULL, z, y, nb * T, V) * nb * T;
-        *count += (size_t)nb * T;
-    }
-    free(x); free(y);
+    size_t *at = malloc(sizeof *at * (size_t)w);
+    int *skip = calloc((size_t)w, sizeof *skip);
+    if (!at || !skip) { free(at); free(skip); pt_fail("out of memory"); return NAN; }
+    for (int k = 0; k < w; k++)
+        at[k] = w > 1 ? (size_t)((double)k * (double)(n - T - 1) / (w - 1)) : 0;
+    double sum = score_windows(m, ids, at, skip, (size_t)w, T, count);
+    free(at); free(skip);
     return sum;
 }
 

@@ -21,12 +21,24 @@ static void gram_tokens(const pt_ngram *m, uint64_t key, int k, int *t)
     for (int i = 0; i < k; i++) t[i] = (int)((key >> (m->bits * (k - 1 - i))) & mask);
 }
 /* <Count the n-grams of a token stream> */
+static int key_bits(int vocab)
+{
+    int bits = 1;
+    while ((1 << bits) < vocab) bits++;
+    return bits;
+}
+
+int pt_ngram_max_order(int vocab)
+{
+    int n = 60 / key_bits(vocab);
+    return n < 7 ? n : 7;
+}
+
 int pt_ngram_train(pt_ngram *m, const int *ids, size_t n_ids, int order, int vocab)
 {
     memset(m, 0, sizeof *m);
-    int bits = 1;
-    while ((1 << bits) < vocab) bits++;
-    if (order < 1 || order > 7 || order * bits > 60)
+    int bits = key_bits(vocab);
+    if (order < 1 || order > pt_ngram_max_order(vocab))
         return pt_fail("an n-gram model of order %d over %d tokens does not fit 60 bits",
                        order, vocab);
     m->order = order; m->vocab = vocab; m->bits = bits;

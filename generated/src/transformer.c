@@ -262,7 +262,7 @@ const float *pt_gpt_step(const pt_gpt *m, pt_gpt_cache *kv, int token)
                 kv->p[j] = s * scale;
                 if (kv->p[j] > mx) mx = kv->p[j];
             }
-            for (int j = 0; j <= t; j++) { kv->p[j] = expf(kv->p[j] - mx); sum += kv->p[j]; }
+            sum = (float)pt_exp_sum(kv->p, kv->p, mx, (size_t)t + 1);
             float *y = kv->y + h * D;
             for (int d = 0; d < D; d++) y[d] = 0;
             for (int j = 0; j <= t; j++) {

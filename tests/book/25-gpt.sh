@@ -59,6 +59,20 @@ gpt_resume() {
     cmp -s "$d/resumed/model.safetensors" "$d/straight/model/model.safetensors"
 }
 check "gpt: train stopped and resumed writes the model an uninterrupted run writes" gpt_resume
+gpt_eval_strides() {
+    local d="$tmp/gt" n1 n2
+    out/bin/gpt eval --profile smoke --text "$license" --model "$d/model" --out "$tmp/ev1" \
+        --vocab "$d/vocab.json" --merges "$d/merges.txt" >/dev/null 2>&1 || return 1
+    out/bin/gpt eval --profile smoke --text "$license" --model "$d/model" --out "$tmp/ev2" --stride 5 \
+        --vocab "$d/vocab.json" --merges "$d/merges.txt" >/dev/null 2>&1 || return 1
+    n1=$(awk '$1 == "gpt.val_tokens" { print $2 }' "$tmp/ev1/results.tsv")
+    n2=$(awk '$1 == "gpt.val_tokens" { print $2 }' "$tmp/ev2/results.tsv")
+    [ -n "$n1" ] && [ "$n1" = "$n2" ] || { echo "tokens scored: $n1 and $n2"; return 1; }
+    grep -q '^gpt.eval_stride	5$' "$tmp/ev2/results.tsv" && grep -q '^gpt.val_bpb_back_to_back	' "$tmp/ev1/results.tsv" || return 1
+    local rc=0; out/bin/gpt eval --profile smoke --out "$d" --stride -2 >/dev/null 2>&1 || rc=$?
+    [ $rc -eq 2 ]
+}
+check "gpt: eval scores every held-out token once at any stride; a negative stride is refused" gpt_eval_strides
 gpt_bad_model() {
     local rc=0; mkdir -p "$tmp/badm"; echo '{"n_embd": 8' > "$tmp/badm/config.json"
     out/bin/gpt eval --model "$tmp/badm" --profile smoke --text "$license" --out "$tmp/gt" >/dev/null 2>"$tmp/err" || rc=$?
