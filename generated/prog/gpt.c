@@ -46,7 +46,7 @@ static const pt_option options[] = {
     { "heads", PT_INT, &lm_heads, "N", "train: attention heads H (default 4)" },
     { "seq", PT_INT, &lm_seq, "N", "train: tokens a window, also the context (default: smoke 64, book 64, full 256)" },
     { "batch", PT_INT, &lm_batch, "N", "train: windows a step (default: smoke 4, book 32, full 16)" },
-    { "lr", PT_REAL, &lm_lr, "X", "train: AdamW's peak learning rate (default 0.003)" },
+    { "lr", PT_REAL, &lm_lr, "X", "train: AdamW's peak learning rate (default: 0.005, full 0.003)" },
     { "final-lr", PT_REAL, &final_lr, "X", "train: the last step's learning rate over the peak (default 0.1)" },
     { "resume", PT_TEXT, &resume, "FILE", "train: continue from this checkpoint" },
     { "stop-at", PT_INT, &stop_at, "N", "train: stop after step N as if interrupted, the checkpoint kept (default: 0, never)" },
@@ -868,7 +868,7 @@ int main(int argc, char **argv)
     g.lm.batch = lm_batch ? lm_batch : smoke ? 4 : full ? 16 : 32;
     g.lm.seq = lm_seq ? lm_seq : smoke ? 64 : full ? 256 : 64;
     g.lm.steps = lm_steps ? lm_steps : smoke ? 30 : full ? 12000 : 1800;
-    g.lm.lr = lm_lr ? lm_lr : 3e-3;
+    g.lm.lr = lm_lr ? lm_lr : full ? 3e-3 : 5e-3;
     g.lm_cfg = (pt_gpt_config){ 0, g.lm.seq, lm_dim ? lm_dim : smoke ? 32 : full ? 256 : 128,
                                 lm_heads ? lm_heads : smoke ? 2 : full ? 8 : 4,
                                 lm_layers ? lm_layers : smoke ? 2 : full ? 6 : 4, 1e-5f, 1 };
