@@ -142,9 +142,5 @@ double pt_mlm_score(pt_gpt *m, const int *ids, size_t n, int mask_id, uint64_t s
 /* like pt_lm_score, over w windows of T + 1 tokens spread evenly over
    ids[n] (T: the model's buffers), each predicting its last T tokens */
 double pt_lm_score_spread(pt_gpt *m, const int *ids, size_t n, int w, size_t *count);
-/* <Declare language-model training> */
-/* GFLOP/s of cblas_sgemm multiplying [m x k] by [k x n]: the best of
-   four timed runs of `reps` products each, after one to warm the caches */
-double pt_sgemm_gflops(int m, int n, int k, int reps);
 
 #endif

@@ -50,5 +50,10 @@ double pt_pca_mse(const float *x, const float *xr, int n, int d);
 void pt_pca_explained(double *ratio, double *cum, const float *w, int d);
 /* the smallest k with cum[k-1] >= f, or d if there is none */
 int pt_pca_components(const double *cum, int d, double f);
+/* <Declare the reference matrix product> */
+/* GFLOP/s of cblas_sgemm multiplying [m x k] by [k x n]: the best of
+   four timed runs of `reps` products each, after one to warm the caches;
+   0 if out of memory */
+double pt_sgemm_gflops(int m, int n, int k, int reps);
 
 #endif

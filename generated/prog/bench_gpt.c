@@ -2,9 +2,9 @@
 /* bench_gpt: speed of transformer training and generation (Chapter 8). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <cblas.h>
 #include "pt_base.h"
 #include "pt_nn.h"
+#include "pt_pca.h"
 #include "pt_gpt.h"
 
 static const pt_option bench_options[] = { { 0 } };
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
         pt_lm_train(&m, &o, ids, n, NULL, 0, &lc, &r))
         pt_die(&bench_prog);
     double tps = r.examples / r.seconds, gf = pt_gpt_train_flops(&cfg, lc.seq) * tps / 1e9;
-    double peak = pt_sgemm_gflops(1024, 1024, 1024, 1);
+    double peak = pt_sgemm_gflops(1024, 1024, 1024, 4);
     double shaped = pt_sgemm_gflops(lc.batch * lc.seq, 4 * cfg.dim, cfg.dim, 10);
     pt_cache_timing kv;
     if (pt_gpt_time_cache(&m, ids[0], 256, &kv)) pt_die(&bench_prog);

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 #include "pt_base.h"
 #include "pt_data.h"
 #include "pt_nn.h"
+#include "pt_pca.h"
 
 static const pt_option bench_options[] = { { 0 } };
 static const pt_program bench_prog = {
@@ -42,14 +42,7 @@ int main(int argc, char **argv)
     pt_rng rng;
     pt_rng_seed(&rng, c.seed);
     /* <Time a large matrix product> */
-    int g = 1024;
-    float *ga = random_array(&rng, (size_t)g * g), *gb = random_array(&rng, (size_t)g * g);
-    float *gc = random_array(&rng, (size_t)g * g);
-    double t_gemm;
-    BEST_OF_3(t_gemm, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g, g, g, 1.0f,
-                                  ga, g, gb, g, 0.0f, gc, g));
-    double gemm_gflops = 2.0 * g * g * (double)g / t_gemm * 1e-9;
-    free(ga); free(gb); free(gc);
+    double gemm_gflops = pt_sgemm_gflops(1024, 1024, 1024, 4);     /* Chapter 3 */
     /* <Time the convolution both ways> */
     int nb = 64;
     pt_conv_shape s = pt_conv_shape_make(32, 14, 14, 64, 3, 1, 1);

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 #include "pt_base.h"
 #include "pt_data.h"
 #include "pt_pca.h"
@@ -13,27 +12,6 @@ static const pt_program bench_prog = {
     "bench_pca", "benchmark the covariance and the eigensolvers of Chapter 3",
     "", bench_options, "Writes results.tsv to --out.", "out/bench/pca"
 };
-
-/* <Time a square cblas_sgemm> */
-/* Best-of-3 GFLOP/s of C = A B for g x g matrices, or -1. */
-static double sgemm_gflops(int g)
-{
-    size_t gg = (size_t)g * g;
-    float *a = malloc(sizeof(float) * gg), *b = malloc(sizeof(float) * gg);
-    float *cc = malloc(sizeof(float) * gg);
-    double best = 1e30;
-    if (!a || !b || !cc) { free(a); free(b); free(cc); return -1; }
-    for (size_t l = 0; l < gg; l++) { a[l] = (float)(l % 7) / 7; b[l] = (float)(l % 5) / 5; }
-    for (int rep = 0; rep < 3; rep++) {
-        double t = pt_seconds();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g, g, g, 1.0f,
-                    a, g, b, g, 0.0f, cc, g);
-        t = pt_seconds() - t;
-        if (t < best) best = t;
-    }
-    free(a); free(b); free(cc);
-    return 2.0 * g * g * (double)g / best * 1e-9;
-}
 
 int main(int argc, char **argv)
 {
@@ -52,7 +30,7 @@ int main(int argc, char **argv)
     float *cov = malloc(sizeof(float) * (size_t)d * d), *w = malloc(sizeof(float) * d);
     float *v = malloc(sizeof(float) * (size_t)d * d);
     if (!xc || !mu || !cov || !w || !v) { pt_fail("out of memory"); pt_die(&bench_prog); }
-    double gemm = sgemm_gflops(g), t_cov = 1e30, t_pca = 1e30;
+    double gemm = pt_sgemm_gflops(g, g, g, 1), t_cov = 1e30, t_pca = 1e30;
     for (int rep = 0; rep < 3; rep++) {
         memcpy(xc, train.x, sizeof(float) * (size_t)n * d);
         double t = pt_seconds();

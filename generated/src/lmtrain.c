@@ -1,6 +1,5 @@
 /* Tangled from chapters/08-transformer.nw by tangle/tangle.sh: edit the chapter, not this file. */
 /* lmtrain.c: training and scoring language models (Chapter 8). */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,23 +188,4 @@ double pt_mlm_score(pt_gpt *m, const int *ids, size_t n, int mask_id, uint64_t s
     }
     free(x); free(y);
     return sum;
-}
-/* <Measure cblas_sgemm> */
-double pt_sgemm_gflops(int m, int n, int k, int reps)
-{
-    size_t na = (size_t)m * k, nb = (size_t)k * n;
-    float *a = malloc(sizeof(float) * (na + nb + (size_t)m * n));
-    if (!a) return 0;
-    for (size_t i = 0; i < na + nb; i++) a[i] = (float)(i % 17) / 17.0f;
-    double best = 0;
-    for (int rep = 0; rep < 5; rep++) {
-        double t0 = pt_seconds();
-        for (int r = 0; r < reps; r++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k,
-                        a + na, n, 0.0f, a + na + nb, n);
-        double gf = reps * 2.0 * m * n * k / (pt_seconds() - t0) / 1e9;
-        if (rep && gf > best) best = gf;
-    }
-    free(a);
-    return best;
 }

@@ -1,5 +1,6 @@
 /* Tangled from chapters/03-pca.nw by tangle/tangle.sh: edit the chapter, not this file. */
-/* pca.c: projection, reconstruction, explained variance (Chapter 3). */
+/* pca.c: projection, reconstruction, explained variance, the reference
+   matrix product's speed (Chapter 3). */
 #include <string.h>
 #include <cblas.h>
 #include <stdlib.h>
@@ -72,4 +73,23 @@ int pt_pca_components(const double *cum, int d, double f)
     for (int k = 1; k <= d; k++)
         if (cum[k - 1] >= f) return k;
     return d;
+}
+/* <Time cblas_sgemm> */
+double pt_sgemm_gflops(int m, int n, int k, int reps)
+{
+    size_t na = (size_t)m * k, nb = (size_t)k * n;
+    float *a = malloc(sizeof(float) * (na + nb + (size_t)m * n));
+    if (!a) return 0;
+    for (size_t i = 0; i < na + nb; i++) a[i] = (float)(i % 17) / 17.0f;
+    double best = 0;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = pt_seconds();
+        for (int r = 0; r < reps; r++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k,
+                        a + na, n, 0.0f, a + na + nb, n);
+        double gf = reps * 2.0 * m * n * k / (pt_seconds() - t0) / 1e9;
+        if (rep && gf > best) best = gf;
+    }
+    free(a);
+    return best;
 }
