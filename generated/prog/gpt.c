@@ -51,7 +51,7 @@ static const pt_option options[] = {
     { "resume", PT_TEXT, &resume, "FILE", "train: continue from this checkpoint" },
     { "stop-at", PT_INT, &stop_at, "N", "train: stop after step N as if interrupted, the checkpoint kept (default: 0, never)" },
     { "stride", PT_INT, &stride, "N",
-      "eval: a window every N tokens, each scoring what no earlier one did (default: half the context)" },
+      "eval: a window every N tokens (at most the context), each scoring what no earlier one did (default: half the context)" },
     /* <Rows of the options table of gpt (all chapters)> */
     { "prompt", PT_TEXT, &prompt, "TEXT", "sample: the text to continue" },
     { "tokens", PT_INT, &gen_tokens, "N", "sample: new tokens (default: as many as the context allows, at most 100)" },
@@ -503,15 +503,16 @@ static int run_eval(gpt_run *g)
         return pt_fail("%s: a bidirectional model does not give next-token probabilities",
                        g->model_dir);
     size_t count = 0, count1 = 0;
-    int T = m->cfg.ctx, S = stride > 0 && stride <= T ? stride : (T + 1) / 2;
+    int T = m->cfg.ctx, S = stride <= 0 ? (T + 1) / 2 : stride < T ? stride : T;
     double t0 = pt_seconds();
     double lp = pt_lm_score(m, g->held_ids.v, g->held_ids.n, S, &count);
     double lp1 = isnan(lp) ? NAN : pt_lm_score(m, g->held_ids.v, g->held_ids.n, T, &count1);
     if (isnan(lp1)) return -1;
     size_t bytes = g->held.n - (size_t)g->bpe.len[g->held_ids.v[0]];
     double nats = -lp / (double)count, bpb = pt_bits_per_byte(lp, bytes);
+    double bpb1 = pt_bits_per_byte(lp1, bytes);
     pt_results_int(g->res, "gpt.eval_stride", S);
-    pt_results_real(g->res, "gpt.val_bpb_back_to_back", pt_bits_per_byte(lp1, bytes));
+    pt_results_real(g->res, "gpt.val_bpb_back_to_back", bpb1);
     pt_results_real(g->res, "gpt.val_loss", nats);
     pt_results_real(g->res, "gpt.val_perplexity", exp(nats));
     pt_results_real(g->res, "gpt.val_bpb", bpb);
@@ -525,8 +526,7 @@ static int run_eval(gpt_run *g)
         pt_results_text(g->res, "gpt.vs_ngram", vs);
     }
     fprintf(stderr, "gpt: held-out %zu tokens, windows every %d: %.4f nats a token, perplexity %.2f, "
-            "%.4f bits per byte (back to back: %.4f)\n", count, S, nats, exp(nats), bpb,
-            pt_bits_per_byte(lp1, bytes));
+            "%.4f bits per byte (back to back: %.4f)\n", count, S, nats, exp(nats), bpb, bpb1);
     return 0;
 }
 /* <Steps of gpt (all chapters)> */
