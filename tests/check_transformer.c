@@ -105,6 +105,50 @@ START_TEST(test_embedding_gradient)
 }
 END_TEST
 
+START_TEST(test_dropout)
+{
+    size_t n = 1 << 20;
+    float *x = malloc(sizeof(float) * n), *y = malloc(sizeof(float) * n), *z = malloc(sizeof(float) * n);
+    uint8_t *k1 = malloc(n), *k2 = malloc(n), *k3 = malloc(n);
+    ck_assert(x && y && z && k1 && k2 && k3);
+    for (size_t i = 0; i < n; i++) x[i] = 1 + (float)(i % 7);
+    float p = 0.25f;
+    pt_dropout_forward(y, k1, x, n, p, 42);
+    /* the fraction dropped is p, within 4 standard deviations; the survivors are scaled by 1/(1-p) */
+    size_t dropped = 0;
+    double mean_y = 0, mean_x = 0;
+    for (size_t i = 0; i < n; i++) {
+        dropped += !k1[i];
+        ck_assert(k1[i] ? y[i] == x[i] * (65536.0f / (65536 - 16384)) : y[i] == 0);
+        mean_y += y[i]; mean_x += x[i];
+    }
+    double sd = sqrt(p * (1 - p) / n);
+    ck_assert_msg(fabs((double)dropped / n - p) < 4 * sd, "dropped %zu of %zu", dropped, n);
+    ck_assert_double_eq_tol(mean_y / mean_x, 1, 4 * sd * 3);
+    /* the same seed, in place, on two threads or one, or a shorter array: the same masks */
+    memcpy(z, x, sizeof(float) * n);
+    pt_set_threads(1);
+    pt_dropout_forward(z, k2, z, n, p, 42);
+    pt_set_threads(0);
+    ck_assert_mem_eq(k1, k2, n);
+    ck_assert_mem_eq(y, z, sizeof(float) * n);
+    pt_dropout_forward(z, k2, x, 7, p, 42);
+    ck_assert_mem_eq(k1, k2, 7);
+    /* another seed: independent masks, so about 2p(1-p) of the numbers differ */
+    pt_dropout_forward(z, k3, x, n, p, 43);
+    size_t differ = 0;
+    for (size_t i = 0; i < n; i++) differ += k1[i] != k3[i];
+    ck_assert_double_eq_tol((double)differ / n, 2 * p * (1 - p), 0.005);
+    /* backward: the same mask and scale (the layer is linear given its mask) */
+    pt_dropout_backward(z, x, k1, n, p);
+    ck_assert_mem_eq(y, z, sizeof(float) * n);
+    /* p = 0 keeps everything, unscaled */
+    pt_dropout_forward(z, k2, x, n, 0, 42);
+    ck_assert_mem_eq(z, x, sizeof(float) * n);
+    free(x); free(y); free(z); free(k1); free(k2); free(k3);
+}
+END_TEST
+
 /* ---- The whole model ---- */
 static void tiny_model(pt_gpt *m, int causal, int vocab, int B, int T, uint64_t seed, float scale)
 {
@@ -127,9 +171,15 @@ static double gpt_loss(void *p)
 
 START_TEST(test_whole_model_gradient)
 {
-    for (int causal = 0; causal < 2; causal++) {
+    /* bidirectional, causal, and causal with dropout: its masks depend on
+       the seed alone, so every forward of the finite differences drops
+       the same numbers */
+    for (int variant = 0; variant < 3; variant++) {
+        int causal = variant > 0;
         pt_gpt m;
-        tiny_model(&m, causal, 11, 2, 6, 84 + causal, 0.3f);
+        tiny_model(&m, causal, 11, 2, 6, 84 + variant, 0.3f);
+        m.dropout = variant == 2 ? 0.3f : 0.0f;
+        m.drop_seed = 5;
         int tok[12] = { 1, 5, 2, 9, 0, 3, 10, 10, 4, 7, 6, 1 };
         int y[12] = { 5, 2, 9, 0, 3, 8, 10, 4, -1, 6, 1, 2 };
         gpt_ctx c = { &m, tok, y, 2, 6 };
@@ -145,7 +195,8 @@ START_TEST(test_whole_model_gradient)
             const pt_tensor *t = &m.params.t[i];
             double worst = fd_worst(gpt_loss, &c, pt_param(&m.params, i), grad + t->offset,
                                     (int)t->count, 1e-2f);
-            ck_assert_msg(worst <= 1, "%s model, tensor %s: worst %.2f", causal ? "causal" : "bidirectional",
+            ck_assert_msg(worst <= 1, "%s model, tensor %s: worst %.2f",
+                          variant == 2 ? "causal with dropout" : causal ? "causal" : "bidirectional",
                           t->name, worst);
         }
         free(grad);
@@ -426,7 +477,9 @@ START_TEST(test_resume_is_exact)
     char dir[] = "/tmp/pt_lm_XXXXXX", path[64];
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/ckpt.safetensors", dir);
-    pt_lm_config c = { 2, 8, 12, 3, 3e-3, 0.1, 1.0, 4, 2, 7, -1, 0, path, 0, 1 };
+    pt_lm_config c = { .batch = 2, .seq = 8, .steps = 12, .warmup = 3, .lr = 3e-3,
+                       .final_lr_frac = 0.1, .clip = 1.0, .dropout = 0.1, .eval_every = 4,
+                       .eval_windows = 2, .seed = 7, .mask_id = -1, .checkpoint = path, .quiet = 1 };
     float *want = NULL;
     for (int run = 0; run < 2; run++) {
         pt_gpt m;
@@ -555,6 +608,7 @@ Suite *transformer_suite(void)
     tcase_add_test(parts, test_attention_gradient);
     tcase_add_test(parts, test_dense_gradient);
     tcase_add_test(parts, test_embedding_gradient);
+    tcase_add_test(parts, test_dropout);
     tcase_add_test(model, test_matches_a_naive_gpt2);
     tcase_add_test(model, test_whole_model_gradient);
     tcase_add_test(model, test_causality);

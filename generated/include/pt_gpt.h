@@ -29,6 +29,13 @@ void pt_dense_forward(float *y, const float *x, const float *w, const float *b,
                       int n, int k, int m);
 void pt_dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                        const float *w, int n, int k, int m);
+/* <Declare the transformer's layers> */
+/* y[n] = x * keep / (1 - p), keep[i] = 0 with probability p (rounded to a
+   multiple of 2^-16), drawn from seed and i alone; y may be x, 0 <= p < 1 */
+void pt_dropout_forward(float *y, uint8_t *keep, const float *x, size_t n, float p,
+                        uint64_t seed);
+/* dx[n] = dy * keep / (1 - p); dx may be dy */
+void pt_dropout_backward(float *dx, const float *dy, const uint8_t *keep, size_t n, float p);
 /* <Declare the transformer> */
 typedef struct pt_gpt_config {
     int   vocab, ctx, dim, heads, layers;   /* V, n_ctx, C, H, L */
@@ -57,6 +64,9 @@ typedef struct pt_gpt {
     float        *x0, *lnf, *logits;   /* embeddings, final LN, logits[B*T][V] */
     pt_gpt_layer *layer;               /* layer[L] */
     float *d_res, *d_tmp, *d_ln, *d_qkv, *d_y, *d_fc, *d_att;   /* gradient scratch */
+    float         dropout;             /* p of the next forward and backward; 0: none */
+    uint64_t      drop_seed;           /* the seed of their masks */
+    uint8_t      *keep;                /* the masks, [2L + 1][B*T][C] */
 } pt_gpt;
 
 /* The tensors of cfg in GPT-2's names and order, zeroed.  0, or -1. */
@@ -108,6 +118,7 @@ typedef struct pt_lm_config {
     int       warmup;              /* steps of linear warm-up */
     double    lr, final_lr_frac;   /* peak learning rate; floor / peak */
     double    clip;                /* max gradient norm, 0: no clipping */
+    double    dropout;             /* p of dropout while training (@sec:tf-dropout), 0: none */
     int       eval_every;          /* steps between held-out evaluations */
     int       eval_windows;        /* held-out windows an evaluation scores */
     uint64_t  seed;

@@ -22,10 +22,17 @@ void pt_relu_backward(float *dx, const float *dy, const float *x, size_t len);
 /* y = x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))), and its derivative */
 void pt_gelu_forward(float *y, const float *x, size_t len);
 void pt_gelu_backward(float *dx, const float *dy, const float *x, size_t len);
-/* y[j] = e^(x[j] - shift), j < n, four at a time (y may be x, or NULL to
-   only sum); returns the sum of the y[j] in double: four sums of every
-   fourth j, in order, added as (s0 + s1) + (s2 + s3) */
+/* y[j] = e^(x[j] - shift), j < n, a vector at a time (y may be x, or NULL
+   to only sum); returns the sum of the y[j] in double: L sums of every
+   L-th j, in order, added in order, L = pt_vector_lanes() */
 double pt_exp_sum(float *y, const float *x, float shift, size_t n);
+/* the largest of x[0 .. n-1], n >= 1 (if x holds a NaN: a NaN or any number of x) */
+float pt_max(const float *x, size_t n);
+/* the lanes of pt_exp_sum, pt_max and the GELU: 16 (AVX-512), 8 (AVX2) or
+   4 (SSE), the widest the processor runs and pt_vector_lanes_set allows */
+int pt_vector_lanes(void);
+/* allow at most `lanes` (0: all); returns the width now in use */
+int pt_vector_lanes_set(int lanes);
 /* <Declare the convolution> */
 typedef struct pt_conv_shape {
     int c, h, w;        /* input: channels, height, width            */

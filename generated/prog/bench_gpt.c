@@ -23,7 +23,9 @@ int main(int argc, char **argv)
     int smoke = c.profile == PT_SMOKE, V = 4096, steps = smoke ? 3 : 30;
     pt_gpt_config cfg = { V, 256, smoke ? 64 : 128, 4, smoke ? 2 : 4, 1e-5f, 1 };
     /* the book's model (32 windows of 64 tokens), with 256 positions for generation */
-    pt_lm_config lc = { 32, 64, steps, 1, 1e-3, 0.1, 1.0, 0, 0, c.seed, -1, 0, NULL, 0, 1 };
+    pt_lm_config lc = { .batch = 32, .seq = 64, .steps = steps, .warmup = 1, .lr = 1e-3,
+                        .final_lr_frac = 0.1, .clip = 1.0, .seed = c.seed,
+                        .mask_id = -1, .quiet = 1 };
     size_t n = 200000;
     int *ids = malloc(sizeof(int) * n);
     pt_gpt m;

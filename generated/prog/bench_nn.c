@@ -84,18 +84,26 @@ int main(int argc, char **argv)
     float *ex = random_array(&rng, (size_t)ne), *ey = malloc(sizeof(float) * ne);
     if (!ey) pt_die(&bench_prog);
     for (int i = 0; i < ne; i++) ex[i] *= 40;                 /* -20 .. 20 */
-    double t_libm, t_vec, sum_libm = 0, sum_vec = 0;
+    double t_libm, sum_libm = 0, ns_vec[3] = { 0 };           /* at 4, 8, 16 lanes */
     BEST_OF_3(t_libm, for (int r = 0; r < reps; r++) {
         double s_ = 0;
         for (int i = 0; i < ne; i++) { ey[i] = expf(ex[i] - 1); s_ += ey[i]; }
         sum_libm += s_;
     });
-    BEST_OF_3(t_vec, for (int r = 0; r < reps; r++) sum_vec += pt_exp_sum(ey, ex, 1, (size_t)ne));
-    double ns_libm = t_libm / reps / ne * 1e9, ns_vec = t_vec / reps / ne * 1e9;
-    if (fabs(sum_vec / sum_libm - 1) > 1e-5) {
-        fprintf(stderr, "bench_nn: pt_exp_sum and expf disagree: %.9g and %.9g\n", sum_vec, sum_libm);
-        exit(1);
+    int widest = pt_vector_lanes_set(0), nw = 0;
+    for (int L = 4; L <= widest; L *= 2, nw++) {
+        double t_vec, sum_vec = 0;
+        pt_vector_lanes_set(L);
+        BEST_OF_3(t_vec, for (int r = 0; r < reps; r++) sum_vec += pt_exp_sum(ey, ex, 1, (size_t)ne));
+        ns_vec[nw] = t_vec / reps / ne * 1e9;
+        if (fabs(sum_vec / sum_libm - 1) > 1e-5) {
+            fprintf(stderr, "bench_nn: pt_exp_sum at %d lanes and expf disagree: %.9g and %.9g\n",
+                    L, sum_vec, sum_libm);
+            exit(1);
+        }
     }
+    pt_vector_lanes_set(0);
+    double ns_libm = t_libm / reps / ne * 1e9;
     free(ex); free(ey);
     /* <Print and write the benchmark of nn> */
     double conv_gflops = flops / t_conv * 1e-9, direct_gflops = flops / t_direct * 1e-9;
@@ -107,8 +115,12 @@ int main(int argc, char **argv)
     printf("%-40s %12.2f\n", "conv backward / forward time", t_back / t_conv);
     printf("%-40s %12.0f\n", "training examples/s", steps * B / t_train);
     printf("%-40s %12.2f\n", "expf loop, ns a number", ns_libm);
-    printf("%-40s %12.2f\n", "pt_exp_sum, ns a number", ns_vec);
-    printf("%-40s %12.2f\n", "  speed-up", ns_libm / ns_vec);
+    for (int w = 0; w < nw; w++) {
+        char label[64];
+        snprintf(label, sizeof label, "pt_exp_sum at %d lanes, ns a number", 4 << w);
+        printf("%-40s %12.2f\n", label, ns_vec[w]);
+        printf("%-40s %12.2f\n", "  speed-up over expf", ns_libm / ns_vec[w]);
+    }
     pt_results_real(res, "sgemm.gflops", gemm_gflops);
     pt_results_real(res, "conv.gflops", conv_gflops);
     pt_results_real(res, "conv.fraction_of_sgemm", conv_gflops / gemm_gflops);
@@ -117,8 +129,14 @@ int main(int argc, char **argv)
     pt_results_real(res, "conv.backward_ratio_to_forward", t_back / t_conv);
     pt_results_real(res, "train.examples_per_second", steps * B / t_train);
     pt_results_real(res, "expf.ns", ns_libm);
-    pt_results_real(res, "exp_sum.ns", ns_vec);
-    pt_results_real(res, "exp_sum.speedup", ns_libm / ns_vec);
+    pt_results_int(res, "exp_sum.lanes", widest);
+    pt_results_real(res, "exp_sum.ns", ns_vec[nw - 1]);
+    pt_results_real(res, "exp_sum.speedup", ns_libm / ns_vec[nw - 1]);
+    for (int w = 0; w < nw; w++) {
+        char key[32];
+        snprintf(key, sizeof key, "exp_sum.lanes_%d.ns", 4 << w);
+        pt_results_real(res, key, ns_vec[w]);
+    }
     if (pt_results_write(res, c.out)) pt_die(&bench_prog);
     pt_results_free(res);
     free(xb); free(dz); free(yb);

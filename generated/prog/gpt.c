@@ -24,7 +24,7 @@ static const char *text = "kjv", *vocab = NULL, *merges = NULL;
 static const char *model_dir = NULL, *resume = NULL;
 static int lm_steps = 0, stop_at = 0, stride = 0;
 static int lm_dim = 0, lm_layers = 0, lm_heads = 0, lm_seq = 0, lm_batch = 0;
-static double lm_lr = 0, final_lr = -1;
+static double lm_lr = 0, final_lr = -1, dropout = NAN;   /* NAN: the profile's */
 /* <Option variables of gpt (all chapters)> */
 static const char *prompt = "And God said";
 static int gen_tokens = 0, top_k = 0, n_samples = 1;
@@ -40,7 +40,7 @@ static const pt_option options[] = {
     { "model", PT_TEXT, &model_dir, "DIR",
       "a model in Hugging Face's GPT-2 layout: config.json and model.safetensors "
       "(default: --out/model; train writes it)" },
-    { "steps", PT_INT, &lm_steps, "N", "training steps (default: smoke 30, book 1800, full 12000)" },
+    { "steps", PT_INT, &lm_steps, "N", "training steps (default: smoke 30, book 2100, full 12000)" },
     { "dim", PT_INT, &lm_dim, "N", "train: width C of the model (default 128)" },
     { "layers", PT_INT, &lm_layers, "N", "train: blocks L (default 4)" },
     { "heads", PT_INT, &lm_heads, "N", "train: attention heads H (default 4)" },
@@ -48,6 +48,8 @@ static const pt_option options[] = {
     { "batch", PT_INT, &lm_batch, "N", "train: windows a step (default: smoke 4, book 32, full 16)" },
     { "lr", PT_REAL, &lm_lr, "X", "train: AdamW's peak learning rate (default: 0.005, full 0.003)" },
     { "final-lr", PT_REAL, &final_lr, "X", "train: the last step's learning rate over the peak (default 0.1)" },
+    { "dropout", PT_REAL, &dropout, "X",
+      "train: the probability of dropping each number of the embeddings and of each branch's output (default: book 0, else 0.1)" },
     { "resume", PT_TEXT, &resume, "FILE", "train: continue from this checkpoint" },
     { "stop-at", PT_INT, &stop_at, "N", "train: stop after step N as if interrupted, the checkpoint kept (default: 0, never)" },
     { "stride", PT_INT, &stride, "N",
@@ -476,6 +478,7 @@ static int run_train(gpt_run *g)
         pt_results_int(g->res, "gpt.batch", c.batch);
         pt_results_int(g->res, "gpt.steps", r.step);
         pt_results_real(g->res, "gpt.lr", c.lr);
+        pt_results_real(g->res, "gpt.dropout", c.dropout);
         pt_results_int(g->res, "gpt.train_tokens", r.step * c.batch * c.seq);
         pt_results_real(g->res, "gpt.epochs", (double)r.step * c.batch * c.seq / (double)g->train_ids.n);
         pt_results_real(g->res, "gpt.train_seconds", r.seconds);
@@ -483,6 +486,7 @@ static int run_train(gpt_run *g)
         pt_results_real(g->res, "gpt.model_gflops", flops * tps / 1e9);
         pt_results_real(g->res, "sgemm.gflops", peak);
         pt_results_real(g->res, "gpt.gflops_over_sgemm", peak > 0 ? flops * tps / 1e9 / peak : 0);
+        pt_results_int(g->res, "gpt.vector_lanes", pt_vector_lanes());
         if (r.rows) pt_results_real(g->res, "gpt.final_val_loss", r.hist[(r.rows - 1) * PT_HIST_COLS + 3]);
         fprintf(stderr, "gpt: %.0f tokens/s, %.1f GFLOP/s (sgemm: %.1f GFLOP/s, %.0f%%)\n", tps,
                 flops * tps / 1e9, peak, peak > 0 ? 100 * flops * tps / 1e9 / peak : 0);
@@ -609,7 +613,7 @@ static int run_mlm(gpt_run *g)
     c.final_lr_frac = 0.1; c.clip = 1.0; c.lr = 1e-3;
     c.eval_every = (int)(c.steps / 10 ? c.steps / 10 : 1);
     c.eval_windows = smoke ? 4 : 64;
-    c.seed = g->c.seed; c.mask_id = V - 1;
+    c.seed = g->c.seed; c.mask_id = V - 1; c.dropout = 0;
     c.stop_at = 0; c.checkpoint = NULL;
     pt_gpt m;
     pt_optim o;
@@ -864,14 +868,17 @@ int main(int argc, char **argv)
     /* <Check the options of gpt (all chapters)> */
     /* <Check the options of gpt (all chapters)> */
     if (lm_steps < 0 || lm_dim < 0 || lm_layers < 0 || lm_heads < 0 || lm_seq < 0 ||
-        lm_batch < 0 || lm_lr < 0 || stop_at < 0 || stride < 0 || final_lr > 1)
+        lm_batch < 0 || lm_lr < 0 || stop_at < 0 || stride < 0 || final_lr > 1 ||
+        dropout < 0 || dropout >= 1)
         pt_usage_error(&prog, "--steps, --dim, --layers, --heads, --seq, --batch, --lr, "
-                       "--stop-at and --stride take positive values, --final-lr one of at most 1");
+                       "--stop-at and --stride take positive values, --final-lr one of at most 1, "
+                       "--dropout one in [0, 1)");
     int smoke = g.c.profile == PT_SMOKE, full = g.c.profile == PT_FULL;
     g.lm.batch = lm_batch ? lm_batch : smoke ? 4 : full ? 16 : 32;
     g.lm.seq = lm_seq ? lm_seq : smoke ? 64 : full ? 256 : 64;
-    g.lm.steps = lm_steps ? lm_steps : smoke ? 30 : full ? 12000 : 1800;
+    g.lm.steps = lm_steps ? lm_steps : smoke ? 30 : full ? 12000 : 2100;
     g.lm.lr = lm_lr ? lm_lr : full ? 3e-3 : 5e-3;
+    g.lm.dropout = !isnan(dropout) ? dropout : smoke || full ? 0.1 : 0;
     g.lm_cfg = (pt_gpt_config){ 0, g.lm.seq, lm_dim ? lm_dim : smoke ? 32 : full ? 256 : 128,
                                 lm_heads ? lm_heads : smoke ? 2 : full ? 8 : 4,
                                 lm_layers ? lm_layers : smoke ? 2 : full ? 6 : 4, 1e-5f, 1 };

@@ -1,5 +1,5 @@
 /* Tangled from chapters/08-transformer.nw by tangle/tangle.sh: edit the chapter, not this file. */
-/* attention.c: embeddings, self-attention and GPT-2's dense maps (Chapter 8). */
+/* attention.c: embeddings, self-attention, GPT-2's dense maps and dropout (Chapter 8). */
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
@@ -43,9 +43,7 @@ void pt_attention_forward(float *y, float *att, const float *qkv, int B, int T, 
             /* <Turn row t of the scores into attention weights> */
             float *row = p + (size_t)t * T;
             int n = causal ? t + 1 : T;
-            float mx = row[0], sum = 0;
-            for (int j = 1; j < n; j++) if (row[j] > mx) mx = row[j];
-            sum = (float)pt_exp_sum(row, row, mx, (size_t)n);
+            float mx = pt_max(row, (size_t)n), sum = (float)pt_exp_sum(row, row, mx, (size_t)n);
             for (int j = 0; j < n; j++) row[j] /= sum;
             for (int j = n; j < T; j++) row[j] = 0;
         }
@@ -111,4 +109,35 @@ void pt_dense_backward(float *dx, float *dw, float *db, const float *dy, const f
         }
         for (int j = j0; j < j1; j++) db[j] += s[j - j0];
     }
+}
+/* <Drop out numbers while training> */
+static float keep_scale(float p, uint32_t *cut)
+{
+    *cut = (uint32_t)(p * 65536.0f + 0.5f);       /* drop when a 16-bit draw is below */
+    return 65536.0f / (float)(65536 - *cut);
+}
+
+void pt_dropout_forward(float *y, uint8_t *keep, const float *x, size_t n, float p,
+                        uint64_t seed)
+{
+    uint32_t cut;
+    float scale = keep_scale(p, &cut);
+    #pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i0 = 0; i0 < n; i0 += 4) {
+        uint64_t s = seed + (uint64_t)(i0 / 4) * 0x9e3779b97f4a7c15ULL;
+        uint64_t w = pt_splitmix64(&s);           /* draw i0/4 of the stream: four draws */
+        size_t i1 = i0 + 4 < n ? i0 + 4 : n;
+        for (size_t i = i0; i < i1; i++, w >>= 16) {
+            keep[i] = (w & 0xffff) >= cut;
+            y[i] = keep[i] ? x[i] * scale : 0.0f;
+        }
+    }
+}
+
+void pt_dropout_backward(float *dx, const float *dy, const uint8_t *keep, size_t n, float p)
+{
+    uint32_t cut;
+    float scale = keep_scale(p, &cut);
+    #pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) dx[i] = keep[i] ? dy[i] * scale : 0.0f;
 }

@@ -40,94 +40,6 @@ void pt_relu_backward(float *dx, const float *dy, const float *x, size_t len)
     #pragma omp parallel for schedule(static) if (len > 32768)
     for (size_t i = 0; i < len; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
 }
-/* <Compute exponentials four at a time> */
-#define PT_LANES 4
-typedef float   pt_fv __attribute__((vector_size(4 * PT_LANES)));
-typedef int32_t pt_iv __attribute__((vector_size(4 * PT_LANES)));
-typedef double  pt_dv __attribute__((vector_size(8 * PT_LANES)));
-
-/* (through pointers: vectors wider than the machine's registers may not be
-   passed by value without a warning about the calling convention) */
-static inline void expv(pt_fv *v)
-{
-    pt_fv x = *v;
-    pt_iv big = x > 88.37f, tiny = x < -87.33f, nan = x != x, ok = ~(big | tiny | nan);
-    pt_fv xc = (pt_fv)((pt_iv)x & ok);               /* the other lanes: 0 */
-    pt_fv t = xc * 1.44269504088896341f + 0.5f;      /* x / ln 2 + 1/2 */
-    pt_iv n = __builtin_convertvector(t, pt_iv);     /* toward zero ... */
-    n += (pt_iv)(__builtin_convertvector(n, pt_fv) > t);  /* ... then down */
-    pt_fv fn = __builtin_convertvector(n, pt_fv);
-    pt_fv r = (xc - fn * 0.693359375f) + fn * 2.12194440e-4f;
-    pt_fv r2 = r * r, r4 = r2 * r2;                  /* P(r) by Estrin's scheme */
-    pt_fv p = (r * 1.6666665459e-1f + 5.0000001201e-1f)
-            + r2 * (r * 8.3334519073e-3f + 4.1665795894e-2f)
-            + r4 * (r * 1.9875691500e-4f + 1.3981999507e-3f);
-    pt_fv y = (p * r2 + r + 1.0f) * (pt_fv)((n + 127) << 23);
-    *v = (pt_fv)(((pt_iv)y & ok) | (big & 0x7f800000) | (nan & (pt_iv)x));
-}
-
-/* the first m <= PT_LANES floats at p; unused lanes 0 */
-static inline void loadv(pt_fv *v, const float *p, size_t m)
-{
-    if (m == PT_LANES) { memcpy(v, p, sizeof *v); return; }
-    *v = (pt_fv){ 0 };
-    memcpy(v, p, m * sizeof(float));
-}
-static inline void storev(float *p, const pt_fv *v, size_t m)
-{
-    memcpy(p, v, m == PT_LANES ? sizeof *v : m * sizeof(float));
-}
-
-double pt_exp_sum(float *y, const float *x, float shift, size_t n)
-{
-    pt_iv lane;
-    for (int l = 0; l < PT_LANES; l++) lane[l] = l;
-    pt_dv s = { 0 };
-    for (size_t j = 0; j < n; j += PT_LANES) {
-        size_t m = n - j < PT_LANES ? n - j : PT_LANES;
-        pt_fv e;
-        loadv(&e, x + j, m);
-        e -= shift;
-        expv(&e);
-        if (m < PT_LANES) e = (pt_fv)((pt_iv)e & (lane < (int)m));   /* padding: 0 */
-        if (y) storev(y + j, &e, m);
-        s += __builtin_convertvector(e, pt_dv);
-    }
-    double sum = 0;
-    for (int l = 0; l < PT_LANES; l++) sum += s[l];
-    return sum;
-}
-/* <Compute and differentiate the GELU> */
-#define GELU_A 0.7978845608028654f      /* sqrt(2 / pi) */
-#define GELU_B 0.044715f
-void pt_gelu_forward(float *y, const float *x, size_t len)
-{
-    #pragma omp parallel for schedule(static) if (len > 32768)
-    for (size_t i = 0; i < len; i += PT_LANES) {
-        size_t m = len - i < PT_LANES ? len - i : PT_LANES;
-        pt_fv v, e;
-        loadv(&v, x + i, m);
-        e = -2 * GELU_A * (v + GELU_B * v * v * v);       /* -2u */
-        expv(&e);
-        e = v / (1 + e);
-        storev(y + i, &e, m);
-    }
-}
-void pt_gelu_backward(float *dx, const float *dy, const float *x, size_t len)
-{
-    #pragma omp parallel for schedule(static) if (len > 32768)
-    for (size_t i = 0; i < len; i += PT_LANES) {
-        size_t m = len - i < PT_LANES ? len - i : PT_LANES;
-        pt_fv v, s, g;
-        loadv(&v, x + i, m);
-        loadv(&g, dy + i, m);
-        s = -2 * GELU_A * (v + GELU_B * v * v * v);
-        expv(&s);
-        s = 1 / (1 + s);
-        g *= s + 2 * v * s * (1 - s) * GELU_A * (1 + 3 * GELU_B * v * v);
-        storev(dx + i, &g, m);
-    }
-}
 /* <Compute and differentiate 2 x 2 max-pooling> */
 void pt_maxpool2_forward(float *y, const float *x, int n, int c, int h, int w)
 {
@@ -234,8 +146,7 @@ double pt_softmax_xent(float *dz, const float *z, const int *y, int n, int k)
         float *di = dz ? dz + (size_t)i * k : NULL;
         if (y[i] < 0) { if (di) memset(di, 0, sizeof(float) * k); continue; }
         /* <Add the loss of row i and write its gradient> */
-        float zy = zi[y[i]], M = zi[0];   /* zy first: dz may be z itself */
-        for (int j = 1; j < k; j++) if (zi[j] > M) M = zi[j];
+        float zy = zi[y[i]], M = pt_max(zi, (size_t)k);   /* zy first: dz may be z itself */
         double s = pt_exp_sum(di, zi, M, (size_t)k);
         total += M + log(s) - zy;
         if (di) {

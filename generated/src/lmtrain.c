@@ -46,11 +46,15 @@ int pt_lm_train(pt_gpt *m, pt_optim *o, const int *ids, size_t n, const int *val
         /* <Take one language-model step> */
         pt_lm_batch(x, y, ids, n, B, T, c->mask_id >= 0 ? V - 1 : V, c->mask_id, c->seed, r->step);
         pt_params_zero_grad(&m->params);
+        uint64_t ds = c->seed + 0x8cb92ba72f3d8dd7ULL * (uint64_t)(r->step + 1);
+        m->dropout = (float)c->dropout;          /* masks of this step: from the seed and the step */
+        m->drop_seed = pt_splitmix64(&ds);
         const float *z = pt_gpt_forward(m, x, B, T);
         if (!z) { status = -1; break; }
         double loss = pt_softmax_xent(m->logits, z, y, B * T, V);
         if (!isfinite(loss)) { status = pt_fail("pt_lm_train: loss %g at step %lld", loss, r->step); break; }
         pt_gpt_backward(m, m->logits);
+        m->dropout = 0;                          /* evaluation and later uses see the whole model */
         if (c->clip > 0) pt_clip_grad_norm(&m->params, c->clip);
         double lr = pt_lr_at(r->step, c->warmup, c->steps, c->lr, c->final_lr_frac);
         pt_optim_step(o, &m->params, lr);
@@ -87,6 +91,7 @@ int pt_lm_train(pt_gpt *m, pt_optim *o, const int *ids, size_t n, const int *val
                               r->step == end))
             if (pt_checkpoint_save(c->checkpoint, &m->params, o, r)) { status = -1; break; }
     }
+    m->dropout = 0;
     if (!c->quiet) pt_progress_end(&pg);
     r->seconds += pt_seconds() - t0 - t_eval;
     free(x); free(y);

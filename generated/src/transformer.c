@@ -62,11 +62,13 @@ int pt_gpt_alloc(pt_gpt *m, int B, int T)
     size_t per_layer = n * (C + 3 * C + C + C + C + 4 * C + 4 * C + C) + (size_t)B * H * T * T;
     size_t total = L * per_layer + n * (C + C + V)                  /* x0, lnf, logits */
                  + n * (C + C + C + 3 * C + C + 4 * C) + (size_t)B * H * T * T;
-    free(m->mem); free(m->layer);
+    free(m->mem); free(m->layer); free(m->keep);
     m->mem = malloc(sizeof(float) * total);
     m->layer = calloc(L, sizeof *m->layer);
-    if (!m->mem || !m->layer) {
-        free(m->mem); free(m->layer); m->mem = NULL; m->layer = NULL;
+    m->keep = malloc((2 * L + 1) * n * C);
+    if (!m->mem || !m->layer || !m->keep) {
+        free(m->mem); free(m->layer); free(m->keep);
+        m->mem = NULL; m->layer = NULL; m->keep = NULL;
         return pt_fail("out of memory for the activations of %d x %d tokens", B, T);
     }
     float *p = m->mem;
@@ -92,6 +94,7 @@ void pt_gpt_free(pt_gpt *m)
     pt_params_free(&m->params);
     free(m->mem);
     free(m->layer);
+    free(m->keep);
     memset(m, 0, sizeof *m);
 }
 /* <Initialise the transformer's weights> */
@@ -117,6 +120,29 @@ static void add_into(float *y, const float *x, size_t len)
     #pragma omp parallel for schedule(static) if (len > 65536)
     for (size_t i = 0; i < len; i++) y[i] += x[i];
 }
+/* <Drop out at place site of the residual stream> */
+static uint8_t *site_keep(const pt_gpt *m, int site)
+{
+    return m->keep + (size_t)site * m->B * m->T * m->cfg.dim;
+}
+
+static void drop_forward(pt_gpt *m, float *y, int site)
+{
+    if (m->dropout <= 0) return;
+    uint64_t s = m->drop_seed ^ (0xa0761d6478bd642fULL * (uint64_t)(site + 1));
+    pt_dropout_forward(y, site_keep(m, site), y, (size_t)m->B * m->T * m->cfg.dim, m->dropout,
+                       pt_splitmix64(&s));
+}
+
+/* the gradient of a branch's output before dropout: dy itself when
+   nothing was dropped, else written to d_tmp */
+static const float *drop_backward(pt_gpt *m, const float *dy, int site)
+{
+    if (m->dropout <= 0) return dy;
+    pt_dropout_backward(m->d_tmp, dy, site_keep(m, site), (size_t)m->B * m->T * m->cfg.dim,
+                        m->dropout);
+    return m->d_tmp;
+}
 /* <Run the transformer forward> */
 const float *pt_gpt_forward(pt_gpt *m, const int *tokens, int B, int T)
 {
@@ -135,6 +161,7 @@ const float *pt_gpt_forward(pt_gpt *m, const int *tokens, int B, int T)
         }
     m->B = B; m->T = T; m->tokens = tokens;
     pt_embed_forward(m->x0, tokens, pt_param(P, PT_WTE), pt_param(P, PT_WPE), B, T, C);
+    drop_forward(m, m->x0, 0);
     const float *x = m->x0;
     for (int l = 0; l < c->layers; l++) {
         pt_gpt_layer *a = &m->layer[l];
@@ -144,11 +171,13 @@ const float *pt_gpt_forward(pt_gpt *m, const int *tokens, int B, int T)
         pt_dense_forward(a->qkv, a->ln1, W(PT_ATTN_W), W(PT_ATTN_B), n, C, 3 * C);
         pt_attention_forward(a->atty, a->att, a->qkv, B, T, C, c->heads, c->causal);
         pt_dense_forward(a->res1, a->atty, W(PT_APROJ_W), W(PT_APROJ_B), n, C, C);
+        drop_forward(m, a->res1, 1 + 2 * l);
         add_into(a->res1, x, (size_t)n * C);
         pt_layernorm_forward(a->ln2, a->res1, W(PT_LN2_W), W(PT_LN2_B), n, C, c->eps);
         pt_dense_forward(a->fc, a->ln2, W(PT_FC_W), W(PT_FC_B), n, C, 4 * C);
         pt_gelu_forward(a->fcg, a->fc, (size_t)n * 4 * C);
         pt_dense_forward(a->res2, a->fcg, W(PT_MPROJ_W), W(PT_MPROJ_B), n, 4 * C, C);
+        drop_forward(m, a->res2, 2 + 2 * l);
         add_into(a->res2, a->res1, (size_t)n * C);
         #undef W
         x = a->res2;
@@ -176,15 +205,15 @@ void pt_gpt_backward(pt_gpt *m, float *dlogits)
         /* <Run block l backward> */
         #define W(k) pt_param(P, PT_BLOCK(l, k))
         #define G(k) pt_grad(P, PT_BLOCK(l, k))
-        pt_dense_backward(m->d_fc, G(PT_MPROJ_W), G(PT_MPROJ_B), m->d_res, a->fcg, W(PT_MPROJ_W),
-                          n, 4 * C, C);
+        pt_dense_backward(m->d_fc, G(PT_MPROJ_W), G(PT_MPROJ_B), drop_backward(m, m->d_res, 2 + 2 * l),
+                          a->fcg, W(PT_MPROJ_W), n, 4 * C, C);
         pt_gelu_backward(m->d_fc, m->d_fc, a->fc, (size_t)n * 4 * C);
         pt_dense_backward(m->d_ln, G(PT_FC_W), G(PT_FC_B), m->d_fc, a->ln2, W(PT_FC_W), n, C, 4 * C);
         pt_layernorm_backward(m->d_tmp, G(PT_LN2_W), G(PT_LN2_B), m->d_ln, a->res1, W(PT_LN2_W),
                               n, C, c->eps);
         add_into(m->d_res, m->d_tmp, (size_t)n * C);
-        pt_dense_backward(m->d_y, G(PT_APROJ_W), G(PT_APROJ_B), m->d_res, a->atty, W(PT_APROJ_W),
-                          n, C, C);
+        pt_dense_backward(m->d_y, G(PT_APROJ_W), G(PT_APROJ_B), drop_backward(m, m->d_res, 1 + 2 * l),
+                          a->atty, W(PT_APROJ_W), n, C, C);
         pt_attention_backward(m->d_qkv, m->d_att, m->d_y, a->qkv, a->att, B, T, C, c->heads);
         pt_dense_backward(m->d_ln, G(PT_ATTN_W), G(PT_ATTN_B), m->d_qkv, a->ln1, W(PT_ATTN_W),
                           n, C, 3 * C);
@@ -194,7 +223,8 @@ void pt_gpt_backward(pt_gpt *m, float *dlogits)
         #undef W
         #undef G
     }
-    pt_embed_backward(pt_grad(P, PT_WTE), pt_grad(P, PT_WPE), m->d_res, m->tokens, B, T, C);
+    pt_embed_backward(pt_grad(P, PT_WTE), pt_grad(P, PT_WPE), drop_backward(m, m->d_res, 0),
+                      m->tokens, B, T, C);
 }
 /* <Count the operations of training> */
 double pt_gpt_train_flops(const pt_gpt_config *c, int T)
