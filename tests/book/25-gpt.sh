@@ -59,6 +59,22 @@ gpt_resume() {
     cmp -s "$d/resumed/model.safetensors" "$d/straight/model/model.safetensors"
 }
 check "gpt: train stopped and resumed writes the model an uninterrupted run writes" gpt_resume
+gpt_dropout() {
+    # the smoke profile drops (so the resume above covers dropout's masks); --dropout 0
+    # trains another model; a rate outside [0, 1) is a usage error
+    local d="$tmp/gt"
+    grep -q '^gpt.dropout	0.1$' "$d/straight/results.tsv" || { echo "smoke dropout not 0.1"; return 1; }
+    out/bin/gpt train --profile smoke --text "$license" --out "$d/nodrop" --steps 12 --dropout 0 \
+        --vocab "$d/vocab.json" --merges "$d/merges.txt" >/dev/null 2>&1 || return 1
+    grep -q '^gpt.dropout	0$' "$d/nodrop/results.tsv" || return 1
+    cmp -s "$d/nodrop/model/model.safetensors" "$d/straight/model/model.safetensors" && { echo "dropout changed nothing"; return 1; }
+    local p rc
+    for p in 1 -0.1 x; do
+        rc=0; out/bin/gpt train --profile smoke --text "$license" --out "$d/bad" --dropout "$p" >/dev/null 2>&1 || rc=$?
+        [ $rc -eq 2 ] || { echo "--dropout $p: exit $rc"; return 1; }
+    done
+}
+check "gpt: the smoke profile trains with dropout, --dropout 0 without; a rate outside [0, 1) is refused" gpt_dropout
 gpt_eval_strides() {
     local d="$tmp/gt" n1 n2
     out/bin/gpt eval --profile smoke --text "$license" --model "$d/model" --out "$tmp/ev1" \
